@@ -1,0 +1,100 @@
+/**
+ * Argument normalisation shared by `connect()` and `listen()`, and the
+ * process-wide defaults of family autoselection (happy eyeballs).
+ *
+ * @module
+ */
+import process from "node:process";
+import { validateBoolean, validateInt32 } from "../validators.ts";
+
+/** Marks an argument array already normalised, so `connect()` skips a second pass. */
+export const kNormalized: unique symbol = Symbol("normalizedArgs");
+
+/** Options as `connect()`/`listen()` see them after normalisation. */
+// deno-lint-ignore no-explicit-any
+export type AnyOptions = Record<string | symbol, any>;
+
+/** `[options, callback]`, tagged with `kNormalized`. */
+export type NormalizedArgs = [AnyOptions, ((...a: unknown[]) => void) | null] & {
+  [kNormalized]?: true;
+};
+
+/** Node's `toNumber`: a non-negative number, or false. */
+export function toNumber(x: unknown): number | false {
+  const n = Number(x);
+  return n >= 0 ? n : false;
+}
+
+/** A string that is not a port number names a pipe (Unix socket path). */
+export function isPipeName(s: unknown): s is string {
+  return typeof s === "string" && toNumber(s) === false;
+}
+
+/**
+ * Turns `(port[, host][, cb])`, `(path[, cb])` or `(options[, cb])` into
+ * `[options, cb]`, the way Node's `net._normalizeArgs` does.
+ */
+export function normalizeArgs(args: unknown[]): NormalizedArgs {
+  let result: NormalizedArgs;
+  if (args.length === 0) {
+    result = [{}, null];
+  } else {
+    const first = args[0];
+    let options: AnyOptions = {};
+    if (typeof first === "object" && first !== null) {
+      options = first as AnyOptions;
+    } else if (isPipeName(first)) {
+      options.path = first;
+    } else {
+      options.port = first;
+      if (args.length > 1 && typeof args[1] === "string") options.host = args[1];
+    }
+    const cb = args[args.length - 1];
+    result = [options, typeof cb === "function" ? cb as (...a: unknown[]) => void : null];
+  }
+  result[kNormalized] = true;
+  return result;
+}
+
+/** Reads a Node command-line flag from `process.execArgv` or `NODE_OPTIONS`. */
+function nodeFlag(name: string): string | true | undefined {
+  const fromEnv = (process.env.NODE_OPTIONS ?? "").split(/\s+/);
+  const args = [...(process.execArgv ?? []), ...fromEnv];
+  let found: string | true | undefined;
+  for (const arg of args) {
+    if (arg === name) found = true;
+    else if (arg.startsWith(`${name}=`)) found = arg.slice(name.length + 1);
+  }
+  return found;
+}
+
+let autoSelectFamilyDefault = nodeFlag("--no-network-family-autoselection") === undefined;
+let attemptTimeoutDefault = 250;
+{
+  const flag = nodeFlag("--network-family-autoselection-attempt-timeout");
+  if (typeof flag === "string" && Number.isInteger(Number(flag)) && Number(flag) > 0) {
+    attemptTimeoutDefault = Math.max(10, Number(flag));
+  }
+}
+
+/** `net.getDefaultAutoSelectFamily()`. */
+export function getDefaultAutoSelectFamily(): boolean {
+  return autoSelectFamilyDefault;
+}
+
+/** `net.setDefaultAutoSelectFamily(value)`. */
+export function setDefaultAutoSelectFamily(value: boolean): void {
+  validateBoolean(value, "value");
+  autoSelectFamilyDefault = value;
+}
+
+/** `net.getDefaultAutoSelectFamilyAttemptTimeout()`. */
+export function getDefaultAutoSelectFamilyAttemptTimeout(): number {
+  return attemptTimeoutDefault;
+}
+
+/** `net.setDefaultAutoSelectFamilyAttemptTimeout(value)`: at least 10 ms. */
+export function setDefaultAutoSelectFamilyAttemptTimeout(value: number): void {
+  validateInt32(value, "value", 1);
+  attemptTimeoutDefault = value < 10 ? 10 : value;
+}

@@ -1,0 +1,378 @@
+/**
+ * `net.Server`: listening on TCP or Unix sockets through the transport, with
+ * Node's `listen()` overloads, bookkeeping of live connections and the
+ * asynchronous error and close semantics Node code relies on.
+ *
+ * @module
+ */
+import { EventEmitter } from "node:events";
+import dns from "node:dns";
+import process from "node:process";
+import { deprecate, promisify } from "node:util";
+import { getDefaultHighWaterMark } from "node:stream";
+import type { ConnectionHandle, ListenerHandle, NetAddress } from "../transport/types.ts";
+import { isTransportError } from "../transport/types.ts";
+import { transport } from "../transport/select.ts";
+import {
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
+  ERR_SERVER_ALREADY_LISTEN,
+  ERR_SERVER_NOT_RUNNING,
+  uvExceptionWithHostPort,
+} from "../errors.ts";
+import { validateAbortSignal, validateNumber, validatePort } from "../validators.ts";
+import { BlockList } from "./blocklist.ts";
+import { isIP } from "./ip.ts";
+import { type AnyOptions, isPipeName, normalizeArgs, toNumber } from "./normalize.ts";
+import { Socket } from "./socket.ts";
+
+/** Options of `net.createServer()`. */
+export interface ServerOptions {
+  allowHalfOpen?: boolean;
+  pauseOnConnect?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  highWaterMark?: number;
+  blockList?: BlockList;
+}
+
+type ConnectionListener = (socket: Socket) => void;
+
+function emitErrorNT(server: Server, err: Error): void {
+  server.emit("error", err);
+}
+
+function emitListeningNT(server: Server): void {
+  if (server._handle !== null) server.emit("listening");
+}
+
+function emitCloseNT(server: Server): void {
+  server.emit("close");
+}
+
+/**
+ * A TCP or Unix socket server, as Node's `net.Server`.
+ */
+export class Server extends EventEmitter {
+  _connections = 0;
+  _handle: ListenerHandle | null = null;
+  _usingWorkers = false;
+  _workers: unknown[] = [];
+  _unref = false;
+  _listeningId = 1;
+  _pipeName: string | undefined = undefined;
+  _connectionKey: string | undefined = undefined;
+  allowHalfOpen: boolean;
+  pauseOnConnect: boolean;
+  noDelay: boolean;
+  keepAlive: boolean;
+  keepAliveInitialDelay: number;
+  highWaterMark: number;
+  blockList?: BlockList;
+  /** Connections past this count are dropped ('drop' event). */
+  maxConnections?: number;
+
+  constructor(options?: ServerOptions | ConnectionListener, connectionListener?: ConnectionListener) {
+    super();
+    let opts: ServerOptions;
+    if (typeof options === "function") {
+      opts = {};
+      this.on("connection", options);
+    } else if (options == null || typeof options === "object") {
+      opts = { ...options };
+      if (typeof connectionListener === "function") this.on("connection", connectionListener);
+    } else {
+      throw new ERR_INVALID_ARG_TYPE("options", "Object", options);
+    }
+    if (opts.keepAliveInitialDelay !== undefined) {
+      validateNumber(opts.keepAliveInitialDelay, "options.keepAliveInitialDelay");
+      if (opts.keepAliveInitialDelay < 0) opts.keepAliveInitialDelay = 0;
+    }
+    if (opts.highWaterMark !== undefined) {
+      validateNumber(opts.highWaterMark, "options.highWaterMark");
+      if (opts.highWaterMark < 0) opts.highWaterMark = getDefaultHighWaterMark(false);
+    }
+    this.allowHalfOpen = opts.allowHalfOpen || false;
+    this.pauseOnConnect = Boolean(opts.pauseOnConnect);
+    this.noDelay = Boolean(opts.noDelay);
+    this.keepAlive = Boolean(opts.keepAlive);
+    this.keepAliveInitialDelay = ~~((opts.keepAliveInitialDelay ?? 0) / 1000);
+    this.highWaterMark = opts.highWaterMark ?? getDefaultHighWaterMark(false);
+    if (opts.blockList) {
+      if (!BlockList.isBlockList(opts.blockList)) {
+        throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList);
+      }
+      this.blockList = opts.blockList;
+    }
+  }
+
+  /**
+   * Starts listening: `([port][, host][, backlog][, cb])`, `(path[, backlog][, cb])`
+   * or `(options[, cb])`. Failures arrive as 'error' on the next tick.
+   */
+  listen(...args: unknown[]): this {
+    const [normalized, cb] = normalizeArgs(args);
+    if (this._handle !== null) throw new ERR_SERVER_ALREADY_LISTEN();
+    if (cb !== null) this.once("listening", cb);
+    const backlogFromArgs = toNumber(args.length > 1 && args[1]) ||
+      toNumber(args.length > 2 && args[2]) || 0;
+    let options: AnyOptions = normalized._handle || normalized.handle || normalized;
+    this._listeningId++;
+    this.#watchSignal(options);
+    if (typeof options.fd === "number" && options.fd >= 0) {
+      // Adopting a descriptor is not possible through the runtimes' public APIs.
+      process.nextTick(emitErrorNT, this, uvExceptionWithHostPort("EINVAL", "listen"));
+      return this;
+    }
+    if (options !== normalized && !("port" in options) && !("path" in options)) {
+      throw new ERR_INVALID_ARG_VALUE("options", options);
+    }
+    if (
+      args.length === 0 || typeof args[0] === "function" ||
+      (options.port === undefined && "port" in options) || options.port === null
+    ) {
+      options = { ...options, port: 0 };
+    }
+    if (typeof options.port === "number" || typeof options.port === "string") {
+      const port = validatePort(options.port, "options.port") | 0;
+      const backlog = options.backlog || backlogFromArgs;
+      const flags = { ipv6Only: Boolean(options.ipv6Only), reusePort: Boolean(options.reusePort) };
+      if (options.host) this.#lookupAndListen(port, options.host, backlog, flags);
+      else this.#listenTcp(null, port, 4, backlog, flags);
+      return this;
+    }
+    if (options.path && isPipeName(options.path)) {
+      this._pipeName = options.path;
+      this.#listenUnix(options.path, options.backlog || backlogFromArgs);
+      return this;
+    }
+    if (!("port" in options) && !("path" in options)) {
+      throw new ERR_INVALID_ARG_VALUE("options", options, 'must have the property "port" or "path"');
+    }
+    throw new ERR_INVALID_ARG_VALUE("options", options);
+  }
+
+  #watchSignal(options: AnyOptions): void {
+    if (options?.signal === undefined) return;
+    const signal: AbortSignal = options.signal;
+    validateAbortSignal(signal, "options.signal");
+    const onAbort = () => this.close();
+    if (signal.aborted) {
+      process.nextTick(onAbort);
+      return;
+    }
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.once("close", () => signal.removeEventListener("abort", onAbort));
+  }
+
+  #lookupAndListen(
+    port: number,
+    host: string,
+    backlog: number,
+    flags: { ipv6Only: boolean; reusePort: boolean },
+  ): void {
+    const family = isIP(host);
+    if (family) {
+      this.#listenTcp(host, port, family, backlog, flags);
+      return;
+    }
+    dns.lookup(host, (err: Error | null, ip: string, addressType: number) => {
+      if (err) {
+        this.emit("error", err);
+        return;
+      }
+      this.#listenTcp(ip, port, ip ? addressType : 4, backlog, flags);
+    });
+  }
+
+  #listenTcp(
+    address: string | null,
+    port: number,
+    addressType: number,
+    backlog: number,
+    flags: { ipv6Only: boolean; reusePort: boolean },
+  ): void {
+    if (this._handle !== null) return;
+    const t = transport();
+    const open = (host: string) =>
+      t.listenTcp({
+        host,
+        port,
+        backlog: backlog || 511,
+        reusePort: flags.reusePort,
+        ipv6Only: flags.ipv6Only,
+        exclusive: false,
+      });
+    let result: ReturnType<typeof open>;
+    if (address === null) {
+      // Like Node: the unspecified IPv6 address when the host has IPv6, else IPv4.
+      result = open("::");
+      address = "::";
+      addressType = 6;
+      if (isTransportError(result)) {
+        result = open("0.0.0.0");
+        address = "0.0.0.0";
+        addressType = 4;
+      }
+    } else {
+      result = open(address);
+    }
+    if (isTransportError(result)) {
+      const err = uvExceptionWithHostPort(result.code, "listen", address, port);
+      process.nextTick(emitErrorNT, this, err);
+      return;
+    }
+    this.#adopt(result, `${addressType}:${address}:${port}`);
+  }
+
+  #listenUnix(path: string, backlog: number): void {
+    const result = transport().listenUnix(path, backlog || 511);
+    if (isTransportError(result)) {
+      process.nextTick(emitErrorNT, this, uvExceptionWithHostPort(result.code, "listen", path, -1));
+      return;
+    }
+    this.#adopt(result, `-1:${path}:-1`);
+  }
+
+  #adopt(handle: ListenerHandle, key: string): void {
+    this._handle = handle;
+    this._connectionKey = key;
+    handle.onConnection = this.#onConnection;
+    handle.onError = (err) => this.emit("error", uvExceptionWithHostPort(err.code, "accept"));
+    if (this._unref) handle.unref();
+    process.nextTick(emitListeningNT, this);
+  }
+
+  #onConnection = (conn: ConnectionHandle): void => {
+    if (this.maxConnections != null && this._connections >= this.maxConnections) {
+      this.emit("drop", dropInfo(conn));
+      conn.close();
+      return;
+    }
+    if (this.blockList) {
+      const peer = conn.remoteAddress();
+      if (peer !== null && typeof peer === "object") {
+        const family = isIP(peer.address);
+        if (family && this.blockList.check(peer.address, `ipv${family}`)) {
+          conn.close();
+          return;
+        }
+      }
+    }
+    const socket = new Socket({
+      handle: conn,
+      allowHalfOpen: this.allowHalfOpen,
+      pauseOnConnect: this.pauseOnConnect,
+      readable: true,
+      writable: true,
+      readableHighWaterMark: this.highWaterMark,
+      writableHighWaterMark: this.highWaterMark,
+      noDelay: this.noDelay,
+      keepAlive: this.keepAlive,
+      keepAliveInitialDelay: this.keepAliveInitialDelay * 1000,
+    });
+    if (this.noDelay) conn.setNoDelay(true);
+    if (this.keepAlive) conn.setKeepAlive(true, this.keepAliveInitialDelay * 1000);
+    this._connections++;
+    socket.server = this;
+    socket._server = this;
+    this.emit("connection", socket);
+  };
+
+  /** `{ address, family, port }`, the path for a Unix socket, or null. */
+  address(): NetAddress | string | null {
+    if (this._handle !== null) return this._handle.address();
+    if (this._pipeName) return this._pipeName;
+    return null;
+  }
+
+  /**
+   * Stops accepting connections; 'close' follows once every connection has
+   * ended. Not listening: `cb` gets ERR_SERVER_NOT_RUNNING.
+   */
+  close(cb?: (err?: Error) => void): this {
+    if (typeof cb === "function") {
+      if (this._handle === null) {
+        this.once("close", () => cb(new ERR_SERVER_NOT_RUNNING()));
+      } else {
+        this.once("close", cb);
+      }
+    }
+    if (this._handle !== null) {
+      this._handle.onConnection = null;
+      this._handle.close();
+      this._handle = null;
+    }
+    this._emitCloseIfDrained();
+    return this;
+  }
+
+  _emitCloseIfDrained(): void {
+    if (this._handle !== null || this._connections > 0) return;
+    process.nextTick(emitCloseNT, this);
+  }
+
+  /** Calls back (asynchronously) with the number of live connections. */
+  getConnections(cb: (err: Error | null, count: number) => void): this {
+    process.nextTick(cb, null, this._connections);
+    return this;
+  }
+
+  get listening(): boolean {
+    return this._handle !== null && this._connectionKey !== undefined;
+  }
+
+  ref(): this {
+    this._unref = false;
+    this._handle?.ref();
+    return this;
+  }
+
+  unref(): this {
+    this._unref = true;
+    this._handle?.unref();
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this._handle === null) return;
+    await promisify(this.close).call(this);
+  }
+}
+
+const warnConnections = deprecate(
+  () => {},
+  "Server.connections property is deprecated. Use Server.getConnections method instead.",
+  "DEP0020",
+);
+
+Object.defineProperty(Server.prototype, "connections", {
+  configurable: true,
+  enumerable: false,
+  get(this: Server) {
+    warnConnections();
+    return this._connections;
+  },
+  set(this: Server, value: number) {
+    warnConnections();
+    this._connections = value;
+  },
+});
+
+function dropInfo(conn: ConnectionHandle): Record<string, unknown> {
+  const data: Record<string, unknown> = Object.create(null);
+  const local = conn.localAddress();
+  const remote = conn.remoteAddress();
+  if (local !== null && typeof local === "object") {
+    data.localAddress = local.address;
+    data.localPort = local.port;
+    data.localFamily = local.family;
+  }
+  if (remote !== null && typeof remote === "object") {
+    data.remoteAddress = remote.address;
+    data.remotePort = remote.port;
+    data.remoteFamily = remote.family;
+  }
+  return data;
+}

@@ -1,0 +1,704 @@
+/**
+ * `net.Socket`: a `stream.Duplex` over a transport connection handle.
+ *
+ * Reading is push-based: the handle delivers chunks, `push()` returning false
+ * stops the handle so the kernel's window pushes back on the peer. Writing
+ * hands one chunk (or one `_writev` batch) at a time to the handle, which the
+ * Writable machinery already serialises, so a single stored callback serves
+ * every write without per-write closures.
+ *
+ * @module
+ */
+import { Duplex } from "node:stream";
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import { clearTimeout, setImmediate, setTimeout } from "node:timers";
+import type { ConnectionHandle, NetAddress, TransportError } from "../transport/types.ts";
+import {
+  AbortError,
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_FD_TYPE,
+  ERR_INVALID_HANDLE_TYPE,
+  ERR_OUT_OF_RANGE,
+  ERR_SOCKET_CLOSED,
+  ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
+  errnoException,
+} from "../errors.ts";
+import {
+  validateAbortSignal,
+  validateFunction,
+  validateInt32,
+  validateNumber,
+} from "../validators.ts";
+import { BlockList } from "./blocklist.ts";
+import { kAttach, kCancelConnect } from "./symbols.ts";
+import { connectSocket } from "./connect.ts";
+
+// deno-lint-ignore no-explicit-any
+type Callback = (err?: any) => void;
+type WriteChunk = { chunk: Buffer | string; encoding: BufferEncoding };
+type OnRead = { buffer: Uint8Array | (() => Uint8Array); callback: (n: number, buf: Uint8Array) => unknown };
+/** A server as the socket sees it: connection bookkeeping only. */
+export interface SocketOwner {
+  _connections: number;
+  _emitCloseIfDrained(): void;
+}
+
+/** Options of `new net.Socket()`. */
+export interface SocketOptions {
+  fd?: number;
+  handle?: ConnectionHandle;
+  allowHalfOpen?: boolean;
+  readable?: boolean;
+  writable?: boolean;
+  pauseOnConnect?: boolean;
+  manualStart?: boolean;
+  signal?: AbortSignal;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  onread?: OnRead;
+  blockList?: unknown;
+  highWaterMark?: number;
+  readableHighWaterMark?: number;
+  writableHighWaterMark?: number;
+  // deno-lint-ignore no-explicit-any
+  [key: string]: any;
+}
+
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
+function timerDuration(msecs: unknown, name: string): number {
+  validateNumber(msecs, name);
+  const n = msecs as number;
+  if (n < 0 || !Number.isFinite(n)) {
+    throw new ERR_OUT_OF_RANGE(name, "a non-negative finite number", n);
+  }
+  if (n > TIMEOUT_MAX) {
+    process.emitWarning(
+      `${n} does not fit into a 32-bit signed integer.\nTimer duration was truncated to ${TIMEOUT_MAX}.`,
+      "TimeoutOverflowWarning",
+    );
+    return TIMEOUT_MAX;
+  }
+  return n;
+}
+
+function duplexOptions(options: SocketOptions | number | undefined): SocketOptions {
+  const opts: SocketOptions = typeof options === "number" ? { fd: options } : { ...options };
+  opts.allowHalfOpen = Boolean(opts.allowHalfOpen);
+  // Node's sockets emit 'close' themselves, once the handle is really closed.
+  opts.emitClose = false;
+  opts.autoDestroy = true;
+  delete opts.signal;
+  return opts;
+}
+
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function writeAfterFIN(
+  this: Socket,
+  chunk: unknown,
+  encoding?: BufferEncoding | Callback,
+  cb?: Callback,
+): boolean {
+  if (!this.writableEnded) {
+    // deno-lint-ignore no-explicit-any
+    return Duplex.prototype.write.call(this, chunk, encoding as any, cb);
+  }
+  if (typeof encoding === "function") cb = encoding;
+  const err = new Error("This socket has been ended by the other party") as Error & { code: string };
+  err.code = "EPIPE";
+  if (typeof cb === "function") process.nextTick(cb, err);
+  this.destroy(err);
+  return false;
+}
+
+function onReadableStreamEnd(this: Socket): void {
+  if (!this.allowHalfOpen) {
+    // deno-lint-ignore no-explicit-any
+    this.write = writeAfterFIN as any;
+  }
+}
+
+function emitCloseNT(socket: Socket): void {
+  socket.emit("close");
+}
+
+/**
+ * A TCP or Unix stream socket, as Node's `net.Socket`.
+ */
+export class Socket extends Duplex {
+  /** True while `connect()` is in progress. */
+  connecting = false;
+  _hadError = false;
+  /** The transport handle; `null` before connect and after destroy. */
+  _handle: ConnectionHandle | null = null;
+  _parent: Socket | null = null;
+  _host: string | null = null;
+  _peername: NetAddress | null = null;
+  _sockname: NetAddress | null = null;
+  _pendingData: unknown = null;
+  _pendingEncoding = "";
+  /** The server that accepted this socket, if any. */
+  server: unknown = null;
+  _server: SocketOwner | null = null;
+  /** Timeout set by `setTimeout()`, in milliseconds. */
+  timeout: number | undefined = undefined;
+  /** Set by `resetAndDestroy()` so `_destroy` sends RST. */
+  resetAndClosing = false;
+  /** Addresses tried by family autoselection, as "ip:port". */
+  autoSelectFamilyAttemptedAddresses?: string[];
+  blockList?: unknown;
+  [kCancelConnect]: (() => void) | null = null;
+
+  #reading = false;
+  #bytesRead = 0;
+  #bytesDispatched = 0;
+  #writeCb: Callback | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timeoutMs = 0;
+  #lastActive = 0;
+  #lastQueued = 0;
+  #noDelay = false;
+  #keepAlive = false;
+  #keepAliveDelay = 0;
+  #onread: OnRead | null = null;
+  #onreadRest: Buffer | null = null;
+
+  constructor(options?: SocketOptions | number) {
+    const opts = duplexOptions(options);
+    super(opts);
+    if (opts.handle) {
+      this._handle = opts.handle;
+    } else if (opts.fd !== undefined) {
+      validateInt32(opts.fd, "fd", 0);
+      // Neither runtime can adopt a raw descriptor through its public API.
+      throw new ERR_INVALID_FD_TYPE("UNKNOWN");
+    }
+    const onread = opts.onread;
+    if (
+      onread !== null && typeof onread === "object" &&
+      (onread.buffer instanceof Uint8Array || typeof onread.buffer === "function") &&
+      typeof onread.callback === "function"
+    ) {
+      this.#onread = onread;
+    }
+    this.#noDelay = Boolean(opts.noDelay);
+    this.#keepAlive = Boolean(opts.keepAlive);
+    this.#keepAliveDelay = ~~((opts.keepAliveInitialDelay ?? 0) / 1000);
+    this.on("end", onReadableStreamEnd);
+    if (this._handle) this.#wire(this._handle);
+    if (this._handle && opts.readable !== false) {
+      if (opts.pauseOnConnect) {
+        // deno-lint-ignore no-explicit-any
+        (this as any).readableFlowing = false;
+      } else if (!opts.manualStart) {
+        this.read(0);
+      }
+    }
+    if (opts.blockList !== undefined) {
+      if (!BlockList.isBlockList(opts.blockList)) {
+        throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList);
+      }
+      this.blockList = opts.blockList;
+    }
+    const signal = typeof options === "object" ? options?.signal : undefined;
+    if (signal !== undefined) this.#watchSignal(signal);
+  }
+
+  #watchSignal(signal: AbortSignal): void {
+    validateAbortSignal(signal, "options.signal");
+    const abort = () => this.destroy(new AbortError(undefined, { cause: signal.reason }));
+    if (signal.aborted) {
+      process.nextTick(abort);
+      return;
+    }
+    signal.addEventListener("abort", abort, { once: true });
+    this.once("close", () => signal.removeEventListener("abort", abort));
+  }
+
+  #wire(handle: ConnectionHandle): void {
+    handle.onRead = this.#onRead;
+    handle.onError = this.#onError;
+  }
+
+  /** Used by connect.ts once a connect attempt succeeded. */
+  [kAttach](handle: ConnectionHandle): void {
+    this._handle = handle;
+    this.#wire(handle);
+    this.connecting = false;
+    this._sockname = null;
+    this[kCancelConnect] = null;
+    this.#touch();
+    if (this.#noDelay) handle.setNoDelay(true);
+    if (this.#keepAlive) handle.setKeepAlive(true, this.#keepAliveDelay * 1000);
+    this.emit("connect");
+    this.emit("ready");
+    if (!this.isPaused()) this.read(0);
+  }
+
+  /**
+   * Connects: `(port[, host][, cb])`, `(path[, cb])` or `(options[, cb])`.
+   * Failures arrive as 'error' events, never as throws (bad arguments aside).
+   */
+  connect(...args: unknown[]): this {
+    return connectSocket(this, args);
+  }
+
+  // --- reading -------------------------------------------------------------
+
+  #onRead = (chunk: Uint8Array | null): void => {
+    if (chunk === null) {
+      this.#onEof();
+      return;
+    }
+    this.#bytesRead += chunk.byteLength;
+    if (this.#timeoutMs !== 0) this.#touch();
+    const buf = asBuffer(chunk);
+    if (this.#onread !== null) {
+      this.#deliverOnread(buf);
+    } else if (!this.push(buf) && this.#reading) {
+      this.#reading = false;
+      this._handle?.readStop();
+    }
+  };
+
+  #onEof(): void {
+    this.#reading = false;
+    if (this.#onreadRest !== null) return; // delivered after the user's buffer drains
+    this.push(null);
+    this.read(0);
+  }
+
+  #onError = (err: TransportError): void => {
+    this.destroy(errnoException(err.code, err.syscall));
+  };
+
+  /** The `onread` option: copy into the user's buffer, call their callback. */
+  #deliverOnread(data: Buffer): void {
+    const { buffer, callback } = this.#onread!;
+    let offset = 0;
+    while (offset < data.length) {
+      const target = typeof buffer === "function" ? buffer() : buffer;
+      const n = Math.min(target.length, data.length - offset);
+      target.set(data.subarray(offset, offset + n));
+      offset += n;
+      if (callback.call(this, n, target) === false && offset < data.length) {
+        this.#onreadRest = data.subarray(offset);
+        this.#stopReading();
+        return;
+      }
+    }
+    this.#onreadRest = null;
+  }
+
+  #stopReading(): void {
+    if (this.#reading) {
+      this.#reading = false;
+      this._handle?.readStop();
+    }
+  }
+
+  #startReading(): void {
+    if (this.#reading || this._handle === null || this.connecting) return;
+    this.#reading = true;
+    this._handle.readStart();
+  }
+
+  override _read(_size: number): void {
+    if (this.connecting || this._handle === null) {
+      this.once("connect", () => this._read(_size));
+    } else if (!this.#reading) {
+      this.#startReading();
+    }
+  }
+
+  override pause(): this {
+    if (this.#onread !== null) this.#stopReading();
+    return super.pause();
+  }
+
+  override resume(): this {
+    if (this.#onread !== null && !this.destroyed) {
+      const rest = this.#onreadRest;
+      if (rest !== null) {
+        this.#onreadRest = null;
+        this.#deliverOnread(rest);
+      }
+      if (this.#onreadRest === null) this.#startReading();
+    }
+    return super.resume();
+  }
+
+  // --- writing -------------------------------------------------------------
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, cb: Callback): void {
+    this.#writeGeneric(false, chunk, encoding, cb);
+  }
+
+  override _writev(chunks: WriteChunk[], cb: Callback): void {
+    this.#writeGeneric(true, chunks, "", cb);
+  }
+
+  #writeGeneric(writev: boolean, data: unknown, encoding: string, cb: Callback): void {
+    if (this.connecting) {
+      this._pendingData = data;
+      this._pendingEncoding = encoding;
+      const onClose = () => cb(new ERR_SOCKET_CLOSED_BEFORE_CONNECTION());
+      this.once("connect", () => {
+        this.off("close", onClose);
+        this.#writeGeneric(writev, data, encoding, cb);
+      });
+      this.once("close", onClose);
+      return;
+    }
+    this._pendingData = null;
+    this._pendingEncoding = "";
+    const handle = this._handle;
+    if (handle === null) {
+      cb(new ERR_SOCKET_CLOSED());
+      return;
+    }
+    if (this.#timeoutMs !== 0) this.#touch();
+    this.#writeCb = cb;
+    if (writev) {
+      const list = data as WriteChunk[];
+      const bufs: Uint8Array[] = new Array(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i].chunk;
+        const b = typeof c === "string" ? Buffer.from(c, list[i].encoding) : c;
+        bufs[i] = b;
+        this.#bytesDispatched += b.byteLength;
+      }
+      handle.writev(bufs, this.#afterWrite);
+    } else {
+      const c = data as Buffer | string;
+      const b = typeof c === "string" ? Buffer.from(c, encoding as BufferEncoding) : c;
+      this.#bytesDispatched += b.byteLength;
+      handle.write(b, this.#afterWrite);
+    }
+  }
+
+  #afterWrite = (err: TransportError | null): void => {
+    const cb = this.#writeCb;
+    this.#writeCb = null;
+    if (cb === null) return;
+    if (err !== null) {
+      cb(errnoException(err.code, "write"));
+      return;
+    }
+    if (this.#timeoutMs !== 0) this.#touch();
+    cb();
+  };
+
+  override _final(cb: Callback): void {
+    if (this.connecting) {
+      this.once("connect", () => this._final(cb));
+      return;
+    }
+    const handle = this._handle;
+    if (handle === null) {
+      cb();
+      return;
+    }
+    handle.shutdown(() => cb());
+  }
+
+  /** Ends the writable side, then destroys once writes have flushed. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once("finish", () => this.destroy());
+  }
+
+  /** Closes with a TCP RST (where the runtime can) and destroys. */
+  resetAndDestroy(): this {
+    if (this._handle !== null) {
+      if (typeof this._handle.reset !== "function") throw new ERR_INVALID_HANDLE_TYPE();
+      if (this.connecting) this.once("connect", () => this._reset());
+      else this._reset();
+      return this;
+    }
+    if (this.connecting) {
+      this.once("connect", () => this._reset());
+      return this;
+    }
+    this.destroy(new ERR_SOCKET_CLOSED());
+    return this;
+  }
+
+  _reset(): this {
+    this.resetAndClosing = true;
+    return this.destroy();
+  }
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    const cancel = this[kCancelConnect];
+    if (cancel !== null) {
+      this[kCancelConnect] = null;
+      cancel();
+    }
+    this.connecting = false;
+    this.#clearTimer();
+    const handle = this._handle;
+    if (handle !== null) {
+      const hadError = Boolean(err);
+      handle.onRead = null;
+      handle.onError = null;
+      if (this.resetAndClosing) {
+        this.resetAndClosing = false;
+        handle.reset();
+      } else {
+        handle.close();
+      }
+      this._handle = null;
+      this._sockname = null;
+      this.#reading = false;
+      cb(err);
+      // Node emits 'close' from the handle's close callback, a loop turn later.
+      setImmediate(() => this.emit("close", hadError));
+    } else {
+      cb(err);
+      process.nextTick(emitCloseNT, this);
+    }
+    const server = this._server;
+    if (server !== null) {
+      server._connections--;
+      server._emitCloseIfDrained();
+    }
+  }
+
+  // --- timeouts ------------------------------------------------------------
+
+  /** Marks activity: restarts the idle timeout. Node's name for it. */
+  _unrefTimer(): void {
+    if (this.#timeoutMs !== 0) this.#touch();
+  }
+
+  #touch(): void {
+    this.#lastActive = performance.now();
+    if (this.#timer === null && this.#timeoutMs !== 0 && !this.destroyed) {
+      this.#arm(this.#timeoutMs);
+    }
+  }
+
+  #arm(ms: number): void {
+    const timer = setTimeout(this.#onTimer, ms);
+    timer.unref();
+    this.#timer = timer;
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  #onTimer = (): void => {
+    this.#timer = null;
+    if (this.#timeoutMs === 0 || this.destroyed) return;
+    const idle = performance.now() - this.#lastActive;
+    if (idle + 1 < this.#timeoutMs) {
+      this.#arm(this.#timeoutMs - idle);
+      return;
+    }
+    // A write still draining to the kernel counts as activity.
+    const queued = this._handle?.bufferedBytes ?? 0;
+    if (queued > 0 && queued !== this.#lastQueued) {
+      this.#lastQueued = queued;
+      this.#touch();
+      return;
+    }
+    this.#lastQueued = queued;
+    this.emit("timeout");
+  };
+
+  /** Sets the idle timeout; `0` disables it. 'timeout' is emitted, nothing is closed. */
+  setTimeout(msecs: number, callback?: () => void): this {
+    if (this.destroyed) return this;
+    this.timeout = msecs;
+    const ms = timerDuration(msecs, "msecs");
+    this.#clearTimer();
+    if (ms === 0) {
+      this.#timeoutMs = 0;
+      if (callback !== undefined) {
+        validateFunction(callback, "callback");
+        this.removeListener("timeout", callback);
+      }
+    } else {
+      this.#timeoutMs = ms;
+      this.#lastActive = performance.now();
+      this.#arm(ms);
+      if (callback !== undefined) {
+        validateFunction(callback, "callback");
+        this.once("timeout", callback);
+      }
+    }
+    return this;
+  }
+
+  // --- options -------------------------------------------------------------
+
+  /** Disables (default) or enables Nagle's algorithm. */
+  setNoDelay(noDelay?: boolean): this {
+    const enable = noDelay === undefined ? true : Boolean(noDelay);
+    if (this._handle === null) {
+      this.#noDelay = enable;
+      return this;
+    }
+    if (enable !== this.#noDelay) {
+      this.#noDelay = enable;
+      this._handle.setNoDelay(enable);
+    }
+    return this;
+  }
+
+  /** Enables TCP keep-alive probes after `initialDelay` ms of idleness. */
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    const on = Boolean(enable);
+    const delay = ~~((initialDelay ?? 0) / 1000);
+    if (this._handle === null) {
+      this.#keepAlive = on;
+      this.#keepAliveDelay = delay;
+      return this;
+    }
+    if (on !== this.#keepAlive || (on && delay !== this.#keepAliveDelay)) {
+      this.#keepAlive = on;
+      this.#keepAliveDelay = delay;
+      this._handle.setKeepAlive(on, delay * 1000);
+    }
+    return this;
+  }
+
+  /** Sets IP_TOS (0-255) where the runtime supports it. */
+  setTypeOfService(tos: number): this {
+    validateInt32(tos, "tos", 0, 255);
+    if (this._handle?.setTypeOfService) this._handle.setTypeOfService(tos);
+    return this;
+  }
+
+  /** Reads IP_TOS where the runtime supports it. */
+  getTypeOfService(): number | undefined {
+    return this._handle?.getTypeOfService?.();
+  }
+
+  /** Keeps the process alive while this socket is open (the default). */
+  ref(): this {
+    if (this._handle === null) {
+      this.once("connect", this.ref);
+      return this;
+    }
+    this._handle.ref();
+    return this;
+  }
+
+  /** Lets the process exit even while this socket is open. */
+  unref(): this {
+    if (this._handle === null) {
+      this.once("connect", this.unref);
+      return this;
+    }
+    this._handle.unref();
+    return this;
+  }
+
+  // --- addresses and counters ------------------------------------------------
+
+  _getsockname(): NetAddress | Record<string, never> {
+    if (this._handle === null || this.connecting) return this._sockname ?? {};
+    if (this._sockname === null) {
+      const a = this._handle.localAddress();
+      if (a === null || typeof a === "string") return {};
+      this._sockname = a;
+    }
+    return this._sockname;
+  }
+
+  _getpeername(): NetAddress | Record<string, never> {
+    if (this._handle === null || this.connecting) return this._peername ?? {};
+    if (this._peername === null) {
+      const a = this._handle.remoteAddress();
+      if (a === null || typeof a === "string") return {};
+      this._peername = a;
+    }
+    return this._peername;
+  }
+
+  /** `{ address, family, port }` of the local side (`{}` for Unix sockets). */
+  address(): NetAddress | Record<string, never> {
+    return this._getsockname();
+  }
+
+  get remoteAddress(): string | undefined {
+    return this._getpeername().address;
+  }
+  get remoteFamily(): string | undefined {
+    return this._getpeername().family;
+  }
+  get remotePort(): number | undefined {
+    return this._getpeername().port;
+  }
+  get localAddress(): string | undefined {
+    return this._getsockname().address;
+  }
+  get localPort(): number | undefined {
+    return this._getsockname().port;
+  }
+  get localFamily(): string | undefined {
+    return this._getsockname().family;
+  }
+
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /** Bytes handed to the socket so far, including those still queued. */
+  get bytesWritten(): number | undefined {
+    let bytes = this.#bytesDispatched;
+    // deno-lint-ignore no-explicit-any
+    const buffered = (this as any).writableBuffer as WriteChunk[] | undefined;
+    if (!buffered) return undefined;
+    for (const el of buffered) {
+      bytes += typeof el.chunk === "string"
+        ? Buffer.byteLength(el.chunk, el.encoding)
+        : el.chunk.length;
+    }
+    const pending = this._pendingData;
+    if (Array.isArray(pending)) {
+      for (const el of pending as WriteChunk[]) {
+        bytes += typeof el.chunk === "string" ? Buffer.byteLength(el.chunk, el.encoding) : el.chunk.length;
+      }
+    } else if (pending) {
+      bytes += typeof pending === "string"
+        ? Buffer.byteLength(pending, this._pendingEncoding as BufferEncoding)
+        : (pending as Buffer).length;
+    }
+    return bytes;
+  }
+
+  get bufferSize(): number | undefined {
+    if (this._handle !== null) return this.writableLength + this._handle.bufferedBytes;
+    return undefined;
+  }
+
+  /** True until connected (and after destroy). */
+  get pending(): boolean {
+    return this._handle === null || this.connecting;
+  }
+
+  get _connecting(): boolean {
+    return this.connecting;
+  }
+
+  get readyState(): "opening" | "open" | "readOnly" | "writeOnly" | "closed" {
+    if (this.connecting) return "opening";
+    if (this.readable && this.writable) return "open";
+    if (this.readable && !this.writable) return "readOnly";
+    if (!this.readable && this.writable) return "writeOnly";
+    return "closed";
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Node's `net` module over Deno's and Bun's native sockets: TCP and Unix
+ * stream servers and clients with Node's API, events and errors.
+ *
+ * @example Echo server and client
+ * ```ts
+ * import net from "@x/node-http/net";
+ *
+ * const server = net.createServer((socket) => socket.pipe(socket));
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as net.AddressInfo;
+ *   const client = net.connect(port, "127.0.0.1", () => client.end("hello"));
+ *   client.on("data", (data) => console.log(String(data)));
+ *   client.on("close", () => server.close());
+ * });
+ * ```
+ *
+ * @module
+ */
+import { Socket, type SocketOptions } from "./_internal/net/socket.ts";
+import { Server, type ServerOptions } from "./_internal/net/server.ts";
+import {
+  getDefaultAutoSelectFamily,
+  getDefaultAutoSelectFamilyAttemptTimeout,
+  normalizeArgs,
+  setDefaultAutoSelectFamily,
+  setDefaultAutoSelectFamilyAttemptTimeout,
+} from "./_internal/net/normalize.ts";
+import { isIP, isIPv4, isIPv6 } from "./_internal/net/ip.ts";
+import { BlockList } from "./_internal/net/blocklist.ts";
+import { SocketAddress } from "./_internal/net/socket_address.ts";
+
+export {
+  BlockList,
+  getDefaultAutoSelectFamily,
+  getDefaultAutoSelectFamilyAttemptTimeout,
+  isIP,
+  isIPv4,
+  isIPv6,
+  Server,
+  setDefaultAutoSelectFamily,
+  setDefaultAutoSelectFamilyAttemptTimeout,
+  Socket,
+  SocketAddress,
+};
+export type { ServerOptions, SocketOptions };
+
+/** What `server.address()` and `socket.address()` return for TCP. */
+export interface AddressInfo {
+  address: string;
+  family: string;
+  port: number;
+}
+
+/**
+ * `net.Stream`: the old name of {@link Socket}, kept for old code.
+ *
+ * @example
+ * ```ts
+ * import { Socket, Stream } from "@x/node-http/net";
+ * console.log(Stream === Socket); // true
+ * ```
+ */
+export const Stream: typeof Socket = Socket;
+
+/**
+ * Creates a TCP or Unix server (Node: `net.createServer([options][, connectionListener])`).
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "@x/node-http/net";
+ *
+ * const server = createServer({ allowHalfOpen: false }, (socket) => socket.end("bye\n"));
+ * server.listen(0, () => server.close());
+ * ```
+ */
+export function createServer(
+  options?: ServerOptions | ((socket: Socket) => void),
+  connectionListener?: (socket: Socket) => void,
+): Server {
+  return new Server(options, connectionListener);
+}
+
+/**
+ * Creates a socket and connects it (Node: `net.connect()` / `net.createConnection()`):
+ * `(port[, host][, connectListener])`, `(path[, connectListener])` or
+ * `(options[, connectListener])`. Errors arrive as 'error' events.
+ *
+ * @example
+ * ```ts
+ * import { connect, createServer, type AddressInfo } from "@x/node-http/net";
+ *
+ * const server = createServer((s) => s.end("hi"));
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as AddressInfo;
+ *   const socket = connect({ port, host: "127.0.0.1" });
+ *   socket.on("data", (d) => console.log(String(d)));
+ *   socket.on("close", () => server.close());
+ * });
+ * ```
+ */
+export function connect(...args: unknown[]): Socket {
+  const normalized = normalizeArgs(args);
+  const options = normalized[0] as SocketOptions & { timeout?: number };
+  const socket = new Socket(options);
+  if (options.timeout) socket.setTimeout(options.timeout);
+  return socket.connect(normalized);
+}
+
+/**
+ * Same as {@link connect} (Node: `net.createConnection()`).
+ *
+ * @example
+ * ```ts
+ * import { createConnection, createServer, type AddressInfo } from "@x/node-http/net";
+ *
+ * const server = createServer((s) => s.end());
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as AddressInfo;
+ *   createConnection(port, "127.0.0.1").on("close", () => server.close()).resume();
+ * });
+ * ```
+ */
+export const createConnection: typeof connect = connect;
+
+/**
+ * Node's internal `net._normalizeArgs`, which some libraries call.
+ *
+ * @example
+ * ```ts
+ * import { _normalizeArgs } from "@x/node-http/net";
+ * console.log(_normalizeArgs([80, "example.com"])[0]); // { port: 80, host: "example.com" }
+ * ```
+ */
+export const _normalizeArgs: typeof normalizeArgs = normalizeArgs;
+
+/** The module object, as `require("net")` returns it in Node. */
+const net = {
+  BlockList,
+  connect,
+  createConnection,
+  createServer,
+  getDefaultAutoSelectFamily,
+  getDefaultAutoSelectFamilyAttemptTimeout,
+  isIP,
+  isIPv4,
+  isIPv6,
+  Server,
+  setDefaultAutoSelectFamily,
+  setDefaultAutoSelectFamilyAttemptTimeout,
+  Socket,
+  SocketAddress,
+  Stream,
+  _normalizeArgs,
+};
+
+export default net;

@@ -1,0 +1,19 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { runFixture } from "../_util/process.ts";
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+test("net.Server.unref() before listen() and Socket.unref() before connect let the process exit", async () => {
+  const r = await runFixture(fixture("unref_server.ts"), 15_000);
+  assert.equal(r.timedOut, false, `process did not exit: ${r.stderr}`);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test("net.Server.ref() keeps the process alive until close()", async () => {
+  const r = await runFixture(fixture("ref_server.ts"), 15_000);
+  assert.equal(r.timedOut, false, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /still alive/);
+});

@@ -1,0 +1,291 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { join } from "node:path";
+import net, { type AddressInfo, BlockList, Server } from "../../net.ts";
+import { closeServer, collect, listen, tempDir } from "../_util/net.ts";
+
+test("net.Server.listen() without a host binds the unspecified address", async () => {
+  const server = net.createServer();
+  try {
+    const port = await listen(server, 0);
+    const addr = server.address() as AddressInfo;
+    assert.ok(addr.address === "::" || addr.address === "0.0.0.0");
+    assert.equal(addr.port, port);
+    assert.equal(server.listening, true);
+    // Reachable over IPv4 loopback too.
+    const client = net.connect(port, "127.0.0.1");
+    await once(client, "connect");
+    client.destroy();
+  } finally {
+    await closeServer(server);
+  }
+});
+
+test("net.Server.listen() accepts (port, host, backlog, cb) and (options, cb)", async () => {
+  const a = net.createServer();
+  const b = net.createServer();
+  try {
+    await new Promise<void>((resolve) => a.listen(0, "127.0.0.1", 10, resolve));
+    assert.equal((a.address() as AddressInfo).address, "127.0.0.1");
+    await new Promise<void>((resolve) =>
+      b.listen({ port: 0, host: "127.0.0.1", backlog: 5 }, resolve)
+    );
+    assert.equal((b.address() as AddressInfo).family, "IPv4");
+  } finally {
+    await closeServer(a);
+    await closeServer(b);
+  }
+});
+
+test("net.Server.listen() resolves a host name through dns.lookup", async () => {
+  const server = net.createServer();
+  try {
+    await listen(server, { port: 0, host: "localhost" });
+    const { address } = server.address() as AddressInfo;
+    assert.ok(address === "127.0.0.1" || address === "::1", address);
+  } finally {
+    await closeServer(server);
+  }
+});
+
+test("net.Server.listen() on a taken port emits EADDRINUSE on the next tick", async () => {
+  const first = net.createServer();
+  const second = net.createServer();
+  try {
+    const port = await listen(first, 0, "127.0.0.1");
+    let sync = true;
+    const errored = once(second, "error");
+    second.listen(port, "127.0.0.1");
+    sync = false;
+    const [err] = await errored;
+    assert.equal(sync, false);
+    assert.equal(err.code, "EADDRINUSE");
+    assert.equal(err.errno, -98);
+    assert.equal(err.syscall, "listen");
+    assert.equal(err.address, "127.0.0.1");
+    assert.equal(err.port, port);
+    assert.equal(err.message, `listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
+    assert.equal(second.listening, false);
+  } finally {
+    await closeServer(first);
+  }
+});
+
+test("net.Server.listen() twice throws ERR_SERVER_ALREADY_LISTEN", async () => {
+  const server = net.createServer();
+  try {
+    await listen(server, 0, "127.0.0.1");
+    assert.throws(() => server.listen(0), {
+      code: "ERR_SERVER_ALREADY_LISTEN",
+      message: "Listen method has been called more than once without closing.",
+    });
+  } finally {
+    await closeServer(server);
+  }
+});
+
+test("net.Server.listen() rejects bad ports and options with Node's errors", () => {
+  const server = net.createServer();
+  assert.throws(() => server.listen(65536), { code: "ERR_SOCKET_BAD_PORT" });
+  assert.throws(() => server.listen({ port: -1 }), {
+    code: "ERR_SOCKET_BAD_PORT",
+    message: "options.port should be >= 0 and < 65536. Received type number (-1).",
+  });
+  assert.throws(() => server.listen({ host: "localhost" }), {
+    code: "ERR_INVALID_ARG_VALUE",
+    message: /must have the property "port" or "path"/,
+  });
+});
+
+test("net.Server.listen({ fd }) reports an error event instead of silence", async () => {
+  const server = net.createServer();
+  server.listen({ fd: 0 });
+  const [err] = await once(server, "error");
+  assert.equal(err.code, "EINVAL");
+  assert.equal(server.listening, false);
+});
+
+test("net.Server.close() waits for live connections before 'close'", async () => {
+  const server = net.createServer();
+  const port = await listen(server, 0, "127.0.0.1");
+  const accepted = once(server, "connection");
+  const client = net.connect(port, "127.0.0.1");
+  const [socket] = await accepted;
+  let closed = false;
+  const closing = new Promise<void>((resolve) =>
+    server.close(() => {
+      closed = true;
+      resolve();
+    })
+  );
+  assert.equal(server.listening, false);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(closed, false, "'close' came while a connection was alive");
+  socket.end();
+  client.resume();
+  await closing;
+  assert.equal(closed, true);
+});
+
+test("net.Server.close() when not listening passes ERR_SERVER_NOT_RUNNING", async () => {
+  const server = net.createServer();
+  const err = await new Promise<Error & { code: string }>((resolve) =>
+    server.close((e) => resolve(e as Error & { code: string }))
+  );
+  assert.equal(err.code, "ERR_SERVER_NOT_RUNNING");
+  assert.equal(err.message, "Server is not running.");
+});
+
+test("net.Server.getConnections() and connections count live sockets", async () => {
+  const server = net.createServer();
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    const accepted = once(server, "connection");
+    const client = net.connect(port, "127.0.0.1");
+    await accepted;
+    const count = await new Promise<number>((resolve) =>
+      server.getConnections((_e, n) => resolve(n))
+    );
+    assert.equal(count, 1);
+    const s = server as Server & { connections: number };
+    assert.equal(s.connections, 1);
+    client.destroy();
+  } finally {
+    await closeServer(server);
+  }
+});
+
+test("net.Server maxConnections drops excess connections with a 'drop' event", async () => {
+  const server = net.createServer();
+  server.maxConnections = 1;
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    const first = net.connect(port, "127.0.0.1");
+    await once(server, "connection");
+    const dropped = once(server, "drop");
+    const second = net.connect(port, "127.0.0.1");
+    second.on("error", () => {});
+    const [info] = await dropped;
+    assert.equal(info.localAddress, "127.0.0.1");
+    assert.equal(info.localPort, port);
+    assert.equal(info.remoteAddress, "127.0.0.1");
+    assert.equal(info.remoteFamily, "IPv4");
+    second.resume();
+    await once(second, "close");
+    first.destroy();
+  } finally {
+    await closeServer(server);
+  }
+});
+
+test("net.Server blockList refuses blocked peers", async () => {
+  const blockList = new BlockList();
+  blockList.addAddress("127.0.0.1");
+  const server = net.createServer({ blockList }, () => assert.fail("blocked peer accepted"));
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    const client = net.connect(port, "127.0.0.1");
+    client.on("error", () => {});
+    client.resume();
+    await once(client, "close");
+  } finally {
+    await closeServer(server);
+  }
+});
+
+test("net.Server pauseOnConnect leaves the socket paused until resume()", async () => {
+  const server = net.createServer({ pauseOnConnect: true });
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    const accepted = once(server, "connection");
+    const client = net.connect(port, "127.0.0.1");
+    client.write("held");
+    const [socket] = await accepted;
+    assert.equal(socket.isPaused(), true);
+    let early = false;
+    socket.on("data", () => early = true);
+    await new Promise((r) => setImmediate(r));
+    socket.removeAllListeners("data");
+    assert.equal(early, false);
+    client.end();
+    assert.equal(String(await collect(socket)), "held");
+  } finally {
+    await closeServer(server);
+  }
+});
+
+test("net.Server listens on a Unix path and reports it as the address", async () => {
+  const { dir, cleanup } = tempDir();
+  const path = join(dir, "srv.sock");
+  const server = net.createServer((s) => s.end("ok"));
+  try {
+    await new Promise<void>((resolve) => server.listen({ path }, resolve));
+    assert.equal(server.address(), path);
+    const client = net.createConnection({ path });
+    assert.equal(String(await collect(client)), "ok");
+  } finally {
+    await closeServer(server);
+    cleanup();
+  }
+});
+
+test("net.Server signal option closes the server on abort", async () => {
+  const controller = new AbortController();
+  const server = net.createServer();
+  await listen(server, { port: 0, host: "127.0.0.1", signal: controller.signal });
+  const closed = once(server, "close");
+  controller.abort();
+  await closed;
+  assert.equal(server.listening, false);
+});
+
+test("net.Server [Symbol.asyncDispose] closes the server", async () => {
+  const server = net.createServer();
+  await listen(server, 0, "127.0.0.1");
+  await server[Symbol.asyncDispose]();
+  assert.equal(server.listening, false);
+});
+
+test("net.createServer() validates options like Node", () => {
+  assert.throws(() => net.createServer("x" as never), { code: "ERR_INVALID_ARG_TYPE" });
+  assert.throws(() => net.createServer({ blockList: {} as BlockList }), {
+    code: "ERR_INVALID_ARG_TYPE",
+  });
+  assert.throws(() => net.createServer({ highWaterMark: "1" as unknown as number }), {
+    code: "ERR_INVALID_ARG_TYPE",
+  });
+});
+
+test("net.Server noDelay/keepAlive options reach accepted sockets", async () => {
+  const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 1000 });
+  try {
+    assert.equal(server.noDelay, true);
+    assert.equal(server.keepAlive, true);
+    assert.equal(server.keepAliveInitialDelay, 1);
+    const port = await listen(server, 0, "127.0.0.1");
+    const accepted = once(server, "connection");
+    const client = net.connect(port, "127.0.0.1");
+    const [socket] = await accepted;
+    socket.end("x");
+    assert.equal(String(await collect(client)), "x");
+  } finally {
+    await closeServer(server);
+  }
+});
+
+test("net.Server highWaterMark option sets the accepted sockets' marks", async () => {
+  const server = net.createServer({ highWaterMark: 1024 });
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    const accepted = once(server, "connection");
+    const client = net.connect(port, "127.0.0.1");
+    const [socket] = await accepted;
+    assert.equal(socket.readableHighWaterMark, 1024);
+    assert.equal(socket.writableHighWaterMark, 1024);
+    client.destroy();
+    socket.destroy();
+  } finally {
+    await closeServer(server);
+  }
+});
