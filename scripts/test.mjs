@@ -15,7 +15,8 @@ const only = process.argv.slice(2); // optional test file filters
 function run(label, cmd, args) {
   process.stdout.write(`\n== ${label}: ${[cmd.split("/").pop(), ...args].join(" ")}\n`);
   const r = spawnSync(cmd, args, { cwd: root, env, encoding: "utf8", maxBuffer: 1 << 28 });
-  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  // deno test colours its summary even under NO_COLOR; strip escapes to parse it.
+  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`.replace(/\x1b\[[0-9;]*m/g, "");
   process.stdout.write(out);
   return { ok: r.status === 0, out };
 }
@@ -38,7 +39,15 @@ const testRoots = only.length > 0 ? only : ["tests/"];
 if (only.length === 0) {
   check("fmt", bin("deno"), ["fmt", "--check"]);
   check("lint", bin("deno"), ["lint"]);
-  check("check", bin("deno"), ["check", "mod.ts", "net.ts", "http.ts", "tests/", "bench/", "examples/"]);
+  check("check", bin("deno"), [
+    "check",
+    "mod.ts",
+    "net.ts",
+    "http.ts",
+    "tests/",
+    "bench/",
+    "examples/",
+  ]);
   check("imports", process.execPath, ["scripts/check_imports.mjs"]);
 }
 
@@ -59,7 +68,12 @@ if (only.length === 0) {
 
 // bun: " 12 pass" / " 0 fail" lines
 {
-  const r = run("bun test", bin("bun"), ["test", "--timeout", "60000", ...testRoots.map((t) => `./${t}`)]);
+  const r = run("bun test", bin("bun"), [
+    "test",
+    "--timeout",
+    "60000",
+    ...testRoots.map((t) => `./${t}`),
+  ]);
   const p = /^\s*(\d+) pass$/m.exec(r.out);
   const f = /^\s*(\d+) fail$/m.exec(r.out);
   if (p) passed += Number(p[1]);

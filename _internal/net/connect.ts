@@ -32,8 +32,8 @@ import {
   getDefaultAutoSelectFamily,
   getDefaultAutoSelectFamilyAttemptTimeout,
   kNormalized,
-  type NormalizedArgs,
   normalizeArgs,
+  type NormalizedArgs,
 } from "./normalize.ts";
 import { kAttach, kCancelConnect } from "./symbols.ts";
 import type { Socket } from "./socket.ts";
@@ -333,24 +333,35 @@ class FamilyRace {
     const { address, family } = this.addresses[index];
     const { port, localPort } = this.plan;
     socket.autoSelectFamilyAttemptedAddresses!.push(`${address}:${port}`);
-    this.#cancel = attempt(socket, address, port, family as Family, undefined, localPort, (err, conn) => {
-      this.#cancel = null;
-      if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#timer = null;
-      if (!socket.connecting || socket.destroyed) {
-        conn?.close();
-        return;
-      }
-      if (err !== null) {
-        this.#errors.push(err);
-        this.next();
-        return;
-      }
-      socket[kCancelConnect] = null;
-      socket[kAttach](conn!);
-    });
+    this.#cancel = attempt(
+      socket,
+      address,
+      port,
+      family as Family,
+      undefined,
+      localPort,
+      (err, conn) => {
+        this.#cancel = null;
+        if (this.#timer !== null) clearTimeout(this.#timer);
+        this.#timer = null;
+        if (!socket.connecting || socket.destroyed) {
+          conn?.close();
+          return;
+        }
+        if (err !== null) {
+          this.#errors.push(err);
+          this.next();
+          return;
+        }
+        socket[kCancelConnect] = null;
+        socket[kAttach](conn!);
+      },
+    );
     if (index < this.addresses.length - 1) {
-      this.#timer = setTimeout(() => this.#onAttemptTimeout(address, port, family), this.plan.timeout);
+      this.#timer = setTimeout(
+        () => this.#onAttemptTimeout(address, port, family),
+        this.plan.timeout,
+      );
     }
   }
 

@@ -72,8 +72,12 @@ export class Server extends EventEmitter {
   blockList?: BlockList;
   /** Connections past this count are dropped ('drop' event). */
   maxConnections?: number;
+  #releasing = false;
 
-  constructor(options?: ServerOptions | ConnectionListener, connectionListener?: ConnectionListener) {
+  constructor(
+    options?: ServerOptions | ConnectionListener,
+    connectionListener?: ConnectionListener,
+  ) {
     super();
     let opts: ServerOptions;
     if (typeof options === "function") {
@@ -148,7 +152,11 @@ export class Server extends EventEmitter {
       return this;
     }
     if (!("port" in options) && !("path" in options)) {
-      throw new ERR_INVALID_ARG_VALUE("options", options, 'must have the property "port" or "path"');
+      throw new ERR_INVALID_ARG_VALUE(
+        "options",
+        options,
+        'must have the property "port" or "path"',
+      );
     }
     throw new ERR_INVALID_ARG_VALUE("options", options);
   }
@@ -299,17 +307,24 @@ export class Server extends EventEmitter {
         this.once("close", cb);
       }
     }
-    if (this._handle !== null) {
-      this._handle.onConnection = null;
-      this._handle.close();
+    const handle = this._handle;
+    if (handle !== null) {
+      handle.onConnection = null;
       this._handle = null;
+      // 'close' waits until the port is really free, so a listen() made in
+      // the 'close' handler cannot meet EADDRINUSE.
+      this.#releasing = true;
+      handle.close(() => {
+        this.#releasing = false;
+        this._emitCloseIfDrained();
+      });
     }
     this._emitCloseIfDrained();
     return this;
   }
 
   _emitCloseIfDrained(): void {
-    if (this._handle !== null || this._connections > 0) return;
+    if (this._handle !== null || this._connections > 0 || this.#releasing) return;
     process.nextTick(emitCloseNT, this);
   }
 

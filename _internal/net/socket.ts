@@ -19,16 +19,15 @@ import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_FD_TYPE,
   ERR_INVALID_HANDLE_TYPE,
-  ERR_OUT_OF_RANGE,
   ERR_SOCKET_CLOSED,
   ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
   errnoException,
 } from "../errors.ts";
 import {
+  getTimerDuration,
   validateAbortSignal,
   validateFunction,
   validateInt32,
-  validateNumber,
 } from "../validators.ts";
 import { BlockList } from "./blocklist.ts";
 import { kAttach, kCancelConnect } from "./symbols.ts";
@@ -37,7 +36,10 @@ import { connectSocket } from "./connect.ts";
 // deno-lint-ignore no-explicit-any
 type Callback = (err?: any) => void;
 type WriteChunk = { chunk: Buffer | string; encoding: BufferEncoding };
-type OnRead = { buffer: Uint8Array | (() => Uint8Array); callback: (n: number, buf: Uint8Array) => unknown };
+type OnRead = {
+  buffer: Uint8Array | (() => Uint8Array);
+  callback: (n: number, buf: Uint8Array) => unknown;
+};
 /** A server as the socket sees it: connection bookkeeping only. */
 export interface SocketOwner {
   _connections: number;
@@ -66,24 +68,6 @@ export interface SocketOptions {
   [key: string]: any;
 }
 
-const TIMEOUT_MAX = 2 ** 31 - 1;
-
-function timerDuration(msecs: unknown, name: string): number {
-  validateNumber(msecs, name);
-  const n = msecs as number;
-  if (n < 0 || !Number.isFinite(n)) {
-    throw new ERR_OUT_OF_RANGE(name, "a non-negative finite number", n);
-  }
-  if (n > TIMEOUT_MAX) {
-    process.emitWarning(
-      `${n} does not fit into a 32-bit signed integer.\nTimer duration was truncated to ${TIMEOUT_MAX}.`,
-      "TimeoutOverflowWarning",
-    );
-    return TIMEOUT_MAX;
-  }
-  return n;
-}
-
 function duplexOptions(options: SocketOptions | number | undefined): SocketOptions {
   const opts: SocketOptions = typeof options === "number" ? { fd: options } : { ...options };
   opts.allowHalfOpen = Boolean(opts.allowHalfOpen);
@@ -95,7 +79,9 @@ function duplexOptions(options: SocketOptions | number | undefined): SocketOptio
 }
 
 function asBuffer(chunk: Uint8Array): Buffer {
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return Buffer.isBuffer(chunk)
+    ? chunk
+    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 function writeAfterFIN(
@@ -109,7 +95,9 @@ function writeAfterFIN(
     return Duplex.prototype.write.call(this, chunk, encoding as any, cb);
   }
   if (typeof encoding === "function") cb = encoding;
-  const err = new Error("This socket has been ended by the other party") as Error & { code: string };
+  const err = new Error("This socket has been ended by the other party") as Error & {
+    code: string;
+  };
   err.code = "EPIPE";
   if (typeof cb === "function") process.nextTick(cb, err);
   this.destroy(err);
@@ -441,11 +429,13 @@ export class Socket extends Duplex {
       this[kCancelConnect] = null;
       cancel();
     }
+    // A socket that was connecting owns a handle in Node, so its 'close'
+    // comes a loop turn later and carries hadError, as for an open socket.
+    const hadHandle = this._handle !== null || this.connecting;
     this.connecting = false;
     this.#clearTimer();
     const handle = this._handle;
     if (handle !== null) {
-      const hadError = Boolean(err);
       handle.onRead = null;
       handle.onError = null;
       if (this.resetAndClosing) {
@@ -457,11 +447,13 @@ export class Socket extends Duplex {
       this._handle = null;
       this._sockname = null;
       this.#reading = false;
-      cb(err);
+    }
+    cb(err);
+    if (hadHandle) {
       // Node emits 'close' from the handle's close callback, a loop turn later.
+      const hadError = Boolean(err);
       setImmediate(() => this.emit("close", hadError));
     } else {
-      cb(err);
       process.nextTick(emitCloseNT, this);
     }
     const server = this._server;
@@ -521,7 +513,7 @@ export class Socket extends Duplex {
   setTimeout(msecs: number, callback?: () => void): this {
     if (this.destroyed) return this;
     this.timeout = msecs;
-    const ms = timerDuration(msecs, "msecs");
+    const ms = getTimerDuration(msecs, "msecs");
     this.#clearTimer();
     if (ms === 0) {
       this.#timeoutMs = 0;
@@ -670,7 +662,9 @@ export class Socket extends Duplex {
     const pending = this._pendingData;
     if (Array.isArray(pending)) {
       for (const el of pending as WriteChunk[]) {
-        bytes += typeof el.chunk === "string" ? Buffer.byteLength(el.chunk, el.encoding) : el.chunk.length;
+        bytes += typeof el.chunk === "string"
+          ? Buffer.byteLength(el.chunk, el.encoding)
+          : el.chunk.length;
       }
     } else if (pending) {
       bytes += typeof pending === "string"

@@ -34,9 +34,16 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Resolves with every byte a readable stream emits until 'end'. */
-export async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
+/**
+ * Resolves with every byte a readable stream emits until 'end' (rejects on
+ * 'error'). Unlike `for await`, it leaves the stream open afterwards, so
+ * half-open behaviour can still be observed.
+ */
+export function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    stream.on("data", (chunk) => parts.push(Buffer.from(chunk)));
+    stream.once("end", () => resolve(Buffer.concat(parts)));
+    stream.once("error", reject);
+  });
 }

@@ -23,7 +23,11 @@ export function runtimeArgs(file: string): [string, string[]] {
 }
 
 /** Runs `file`; kills it after `limitMs` (reported as timedOut). */
-export function runFixture(file: string, limitMs = 10_000, args: string[] = []): Promise<FixtureResult> {
+export function runFixture(
+  file: string,
+  limitMs = 10_000,
+  args: string[] = [],
+): Promise<FixtureResult> {
   const [cmd, base] = runtimeArgs(file);
   return new Promise((resolve) => {
     const child = spawn(cmd, [...base, ...args], { stdio: ["ignore", "pipe", "pipe"] });
