@@ -37,6 +37,15 @@ export interface ServerOptions {
   blockList?: BlockList;
 }
 
+// Hidden server state and steps.
+const kAdopt: unique symbol = Symbol("adopt");
+const kListenTcp: unique symbol = Symbol("listenTcp");
+const kListenUnix: unique symbol = Symbol("listenUnix");
+const kLookupAndListen: unique symbol = Symbol("lookupAndListen");
+const kOnConnection: unique symbol = Symbol("onConnection");
+const kReleasing: unique symbol = Symbol("releasing");
+const kWatchSignal: unique symbol = Symbol("watchSignal");
+
 type ConnectionListener = (socket: Socket) => void;
 
 function emitErrorNT(server: Server, err: Error): void {
@@ -52,64 +61,29 @@ function emitCloseNT(server: Server): void {
 }
 
 /**
- * A TCP or Unix socket server, as Node's `net.Server`.
+ * The methods of `net.Server`; `Server` below is the function constructor
+ * sharing this prototype (old code calls `net.Server.call(this)`).
  */
-export class Server extends EventEmitter {
-  _connections = 0;
-  _handle: ListenerHandle | null = null;
-  _usingWorkers = false;
-  _workers: unknown[] = [];
-  _unref = false;
-  _listeningId = 1;
-  _pipeName: string | undefined = undefined;
-  _connectionKey: string | undefined = undefined;
-  allowHalfOpen: boolean;
-  pauseOnConnect: boolean;
-  noDelay: boolean;
-  keepAlive: boolean;
-  keepAliveInitialDelay: number;
-  highWaterMark: number;
-  blockList?: BlockList;
+class ServerMethods extends EventEmitter {
+  declare _connections: number;
+  declare _handle: ListenerHandle | null;
+  declare _usingWorkers: boolean;
+  declare _workers: unknown[];
+  declare _unref: boolean;
+  declare _listeningId: number;
+  declare _pipeName: string | undefined;
+  declare _connectionKey: string | undefined;
+  declare allowHalfOpen: boolean;
+  declare pauseOnConnect: boolean;
+  declare noDelay: boolean;
+  declare keepAlive: boolean;
+  declare keepAliveInitialDelay: number;
+  declare highWaterMark: number;
+  declare blockList?: BlockList;
   /** Connections past this count are dropped ('drop' event). */
-  maxConnections?: number;
-  #releasing = false;
+  declare maxConnections?: number;
 
-  constructor(
-    options?: ServerOptions | ConnectionListener,
-    connectionListener?: ConnectionListener,
-  ) {
-    super();
-    let opts: ServerOptions;
-    if (typeof options === "function") {
-      opts = {};
-      this.on("connection", options);
-    } else if (options == null || typeof options === "object") {
-      opts = { ...options };
-      if (typeof connectionListener === "function") this.on("connection", connectionListener);
-    } else {
-      throw new ERR_INVALID_ARG_TYPE("options", "Object", options);
-    }
-    if (opts.keepAliveInitialDelay !== undefined) {
-      validateNumber(opts.keepAliveInitialDelay, "options.keepAliveInitialDelay");
-      if (opts.keepAliveInitialDelay < 0) opts.keepAliveInitialDelay = 0;
-    }
-    if (opts.highWaterMark !== undefined) {
-      validateNumber(opts.highWaterMark, "options.highWaterMark");
-      if (opts.highWaterMark < 0) opts.highWaterMark = getDefaultHighWaterMark(false);
-    }
-    this.allowHalfOpen = opts.allowHalfOpen || false;
-    this.pauseOnConnect = Boolean(opts.pauseOnConnect);
-    this.noDelay = Boolean(opts.noDelay);
-    this.keepAlive = Boolean(opts.keepAlive);
-    this.keepAliveInitialDelay = ~~((opts.keepAliveInitialDelay ?? 0) / 1000);
-    this.highWaterMark = opts.highWaterMark ?? getDefaultHighWaterMark(false);
-    if (opts.blockList) {
-      if (!BlockList.isBlockList(opts.blockList)) {
-        throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList);
-      }
-      this.blockList = opts.blockList;
-    }
-  }
+  declare [kReleasing]: boolean;
 
   /**
    * Starts listening: `([port][, host][, backlog][, cb])`, `(path[, backlog][, cb])`
@@ -123,7 +97,7 @@ export class Server extends EventEmitter {
       toNumber(args.length > 2 && args[2]) || 0;
     let options: AnyOptions = normalized._handle || normalized.handle || normalized;
     this._listeningId++;
-    this.#watchSignal(options);
+    this[kWatchSignal](options);
     if (typeof options.fd === "number" && options.fd >= 0) {
       // Adopting a descriptor is not possible through the runtimes' public APIs.
       process.nextTick(emitErrorNT, this, uvExceptionWithHostPort("EINVAL", "listen"));
@@ -142,13 +116,13 @@ export class Server extends EventEmitter {
       const port = validatePort(options.port, "options.port") | 0;
       const backlog = options.backlog || backlogFromArgs;
       const flags = { ipv6Only: Boolean(options.ipv6Only), reusePort: Boolean(options.reusePort) };
-      if (options.host) this.#lookupAndListen(port, options.host, backlog, flags);
-      else this.#listenTcp(null, port, 4, backlog, flags);
+      if (options.host) this[kLookupAndListen](port, options.host, backlog, flags);
+      else this[kListenTcp](null, port, 4, backlog, flags);
       return this;
     }
     if (options.path && isPipeName(options.path)) {
       this._pipeName = options.path;
-      this.#listenUnix(options.path, options.backlog || backlogFromArgs);
+      this[kListenUnix](options.path, options.backlog || backlogFromArgs);
       return this;
     }
     if (!("port" in options) && !("path" in options)) {
@@ -161,7 +135,7 @@ export class Server extends EventEmitter {
     throw new ERR_INVALID_ARG_VALUE("options", options);
   }
 
-  #watchSignal(options: AnyOptions): void {
+  [kWatchSignal](options: AnyOptions): void {
     if (options?.signal === undefined) return;
     const signal: AbortSignal = options.signal;
     validateAbortSignal(signal, "options.signal");
@@ -174,7 +148,7 @@ export class Server extends EventEmitter {
     this.once("close", () => signal.removeEventListener("abort", onAbort));
   }
 
-  #lookupAndListen(
+  [kLookupAndListen](
     port: number,
     host: string,
     backlog: number,
@@ -182,7 +156,7 @@ export class Server extends EventEmitter {
   ): void {
     const family = isIP(host);
     if (family) {
-      this.#listenTcp(host, port, family, backlog, flags);
+      this[kListenTcp](host, port, family, backlog, flags);
       return;
     }
     dns.lookup(host, (err: Error | null, ip: string, addressType: number) => {
@@ -190,11 +164,11 @@ export class Server extends EventEmitter {
         this.emit("error", err);
         return;
       }
-      this.#listenTcp(ip, port, ip ? addressType : 4, backlog, flags);
+      this[kListenTcp](ip, port, ip ? addressType : 4, backlog, flags);
     });
   }
 
-  #listenTcp(
+  [kListenTcp](
     address: string | null,
     port: number,
     addressType: number,
@@ -231,28 +205,28 @@ export class Server extends EventEmitter {
       process.nextTick(emitErrorNT, this, err);
       return;
     }
-    this.#adopt(result, `${addressType}:${address}:${port}`);
+    this[kAdopt](result, `${addressType}:${address}:${port}`);
   }
 
-  #listenUnix(path: string, backlog: number): void {
+  [kListenUnix](path: string, backlog: number): void {
     const result = transport().listenUnix(path, backlog || 511);
     if (isTransportError(result)) {
       process.nextTick(emitErrorNT, this, uvExceptionWithHostPort(result.code, "listen", path, -1));
       return;
     }
-    this.#adopt(result, `-1:${path}:-1`);
+    this[kAdopt](result, `-1:${path}:-1`);
   }
 
-  #adopt(handle: ListenerHandle, key: string): void {
+  [kAdopt](handle: ListenerHandle, key: string): void {
     this._handle = handle;
     this._connectionKey = key;
-    handle.onConnection = this.#onConnection;
+    handle.onConnection = (conn) => this[kOnConnection](conn);
     handle.onError = (err) => this.emit("error", uvExceptionWithHostPort(err.code, "accept"));
     if (this._unref) handle.unref();
     process.nextTick(emitListeningNT, this);
   }
 
-  #onConnection = (conn: ConnectionHandle): void => {
+  [kOnConnection](conn: ConnectionHandle): void {
     if (this.maxConnections != null && this._connections >= this.maxConnections) {
       this.emit("drop", dropInfo(conn));
       conn.close();
@@ -286,7 +260,7 @@ export class Server extends EventEmitter {
     socket.server = this;
     socket._server = this;
     this.emit("connection", socket);
-  };
+  }
 
   /** `{ address, family, port }`, the path for a Unix socket, or null. */
   address(): NetAddress | string | null {
@@ -313,9 +287,9 @@ export class Server extends EventEmitter {
       this._handle = null;
       // 'close' waits until the port is really free, so a listen() made in
       // the 'close' handler cannot meet EADDRINUSE.
-      this.#releasing = true;
+      this[kReleasing] = true;
       handle.close(() => {
-        this.#releasing = false;
+        this[kReleasing] = false;
         this._emitCloseIfDrained();
       });
     }
@@ -324,7 +298,7 @@ export class Server extends EventEmitter {
   }
 
   _emitCloseIfDrained(): void {
-    if (this._handle !== null || this._connections > 0 || this.#releasing) return;
+    if (this._handle !== null || this._connections > 0 || this[kReleasing]) return;
     process.nextTick(emitCloseNT, this);
   }
 
@@ -355,6 +329,83 @@ export class Server extends EventEmitter {
     await promisify(this.close).call(this);
   }
 }
+
+/** Node's `Server` constructor body. */
+function initServer(
+  self: Server,
+  options?: ServerOptions | ConnectionListener,
+  connectionListener?: ConnectionListener,
+): void {
+  EventEmitter.call(self);
+  self._connections = 0;
+  self._handle = null;
+  self._usingWorkers = false;
+  self._workers = [];
+  self._unref = false;
+  self._listeningId = 1;
+  self._pipeName = undefined;
+  self._connectionKey = undefined;
+  self[kReleasing] = false;
+
+  let opts: ServerOptions;
+  if (typeof options === "function") {
+    opts = {};
+    self.on("connection", options);
+  } else if (options == null || typeof options === "object") {
+    opts = { ...options };
+    if (typeof connectionListener === "function") self.on("connection", connectionListener);
+  } else {
+    throw new ERR_INVALID_ARG_TYPE("options", "Object", options);
+  }
+  if (opts.keepAliveInitialDelay !== undefined) {
+    validateNumber(opts.keepAliveInitialDelay, "options.keepAliveInitialDelay");
+    if (opts.keepAliveInitialDelay < 0) opts.keepAliveInitialDelay = 0;
+  }
+  if (opts.highWaterMark !== undefined) {
+    validateNumber(opts.highWaterMark, "options.highWaterMark");
+    if (opts.highWaterMark < 0) opts.highWaterMark = getDefaultHighWaterMark(false);
+  }
+  self.allowHalfOpen = opts.allowHalfOpen || false;
+  self.pauseOnConnect = Boolean(opts.pauseOnConnect);
+  self.noDelay = Boolean(opts.noDelay);
+  self.keepAlive = Boolean(opts.keepAlive);
+  self.keepAliveInitialDelay = ~~((opts.keepAliveInitialDelay ?? 0) / 1000);
+  self.highWaterMark = opts.highWaterMark ?? getDefaultHighWaterMark(false);
+  if (opts.blockList) {
+    if (!BlockList.isBlockList(opts.blockList)) {
+      throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList);
+    }
+    self.blockList = opts.blockList;
+  }
+}
+
+/** A TCP or Unix socket server, as Node's `net.Server`. */
+export type Server = ServerMethods;
+
+/** `net.Server`'s constructor: callable with or without `new`. */
+export interface ServerConstructor {
+  new (options?: ServerOptions | ConnectionListener, listener?: ConnectionListener): Server;
+  (options?: ServerOptions | ConnectionListener, listener?: ConnectionListener): Server;
+  readonly prototype: Server;
+}
+
+/** A TCP or Unix socket server, as Node's `net.Server`. */
+export const Server: ServerConstructor = function Server(
+  this: Server | undefined,
+  options?: ServerOptions | ConnectionListener,
+  connectionListener?: ConnectionListener,
+): Server | void {
+  const Self = Server as unknown as ServerConstructor;
+  if (!(this instanceof Self)) return new Self(options, connectionListener);
+  initServer(this, options, connectionListener);
+} as unknown as ServerConstructor;
+Object.defineProperty(Server, "prototype", { value: ServerMethods.prototype });
+Object.defineProperty(ServerMethods.prototype, "constructor", {
+  value: Server,
+  writable: true,
+  configurable: true,
+});
+Object.setPrototypeOf(Server, EventEmitter);
 
 const warnConnections = deprecate(
   () => {},

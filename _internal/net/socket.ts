@@ -33,6 +33,36 @@ import { BlockList } from "./blocklist.ts";
 import { kAttach, kCancelConnect } from "./symbols.ts";
 import { connectSocket } from "./connect.ts";
 
+// Hidden per-socket state and steps, kept off the public surface.
+const kAfterWrite: unique symbol = Symbol("afterWrite");
+const kAfterWriteFn: unique symbol = Symbol("afterWriteFn");
+const kArm: unique symbol = Symbol("arm");
+const kBytesDispatched: unique symbol = Symbol("bytesDispatched");
+const kBytesRead: unique symbol = Symbol("bytesRead");
+const kClearTimer: unique symbol = Symbol("clearTimer");
+const kDeliverOnread: unique symbol = Symbol("deliverOnread");
+const kKeepAlive: unique symbol = Symbol("keepAlive");
+const kKeepAliveDelay: unique symbol = Symbol("keepAliveDelay");
+const kLastActive: unique symbol = Symbol("lastActive");
+const kLastQueued: unique symbol = Symbol("lastQueued");
+const kNoDelay: unique symbol = Symbol("noDelay");
+const kOnEof: unique symbol = Symbol("onEof");
+const kOnError: unique symbol = Symbol("onError");
+const kOnRead: unique symbol = Symbol("onRead");
+const kOnTimer: unique symbol = Symbol("onTimer");
+const kReading: unique symbol = Symbol("reading");
+const kStartReading: unique symbol = Symbol("startReading");
+const kStopReading: unique symbol = Symbol("stopReading");
+const kTimeoutMs: unique symbol = Symbol("timeoutMs");
+const kTimer: unique symbol = Symbol("timer");
+const kTouch: unique symbol = Symbol("touch");
+const kUserOnread: unique symbol = Symbol("userOnread");
+const kUserOnreadRest: unique symbol = Symbol("userOnreadRest");
+const kWatchSignal: unique symbol = Symbol("watchSignal");
+const kWire: unique symbol = Symbol("wire");
+const kWriteCb: unique symbol = Symbol("writeCb");
+const kWriteGeneric: unique symbol = Symbol("writeGeneric");
+
 // deno-lint-ignore no-explicit-any
 type Callback = (err?: any) => void;
 type WriteChunk = { chunk: Buffer | string; encoding: BufferEncoding };
@@ -116,88 +146,50 @@ function emitCloseNT(socket: Socket): void {
 }
 
 /**
- * A TCP or Unix stream socket, as Node's `net.Socket`.
+ * The methods of `net.Socket`. Never constructed itself: `Socket` below is a
+ * function constructor that shares this prototype, because Node code calls
+ * `net.Socket()` without `new` and inherits with `net.Socket.call(this)`,
+ * which a class constructor cannot allow.
  */
-export class Socket extends Duplex {
+class SocketMethods extends Duplex {
   /** True while `connect()` is in progress. */
-  connecting = false;
-  _hadError = false;
+  declare connecting: boolean;
+  declare _hadError: boolean;
   /** The transport handle; `null` before connect and after destroy. */
-  _handle: ConnectionHandle | null = null;
-  _parent: Socket | null = null;
-  _host: string | null = null;
-  _peername: NetAddress | null = null;
-  _sockname: NetAddress | null = null;
-  _pendingData: unknown = null;
-  _pendingEncoding = "";
+  declare _handle: ConnectionHandle | null;
+  declare _parent: Socket | null;
+  declare _host: string | null;
+  declare _peername: NetAddress | null;
+  declare _sockname: NetAddress | null;
+  declare _pendingData: unknown;
+  declare _pendingEncoding: string;
   /** The server that accepted this socket, if any. */
-  server: unknown = null;
-  _server: SocketOwner | null = null;
+  declare server: unknown;
+  declare _server: SocketOwner | null;
   /** Timeout set by `setTimeout()`, in milliseconds. */
-  timeout: number | undefined = undefined;
+  declare timeout: number | undefined;
   /** Set by `resetAndDestroy()` so `_destroy` sends RST. */
-  resetAndClosing = false;
+  declare resetAndClosing: boolean;
   /** Addresses tried by family autoselection, as "ip:port". */
-  autoSelectFamilyAttemptedAddresses?: string[];
-  blockList?: unknown;
-  [kCancelConnect]: (() => void) | null = null;
+  declare autoSelectFamilyAttemptedAddresses?: string[];
+  declare blockList?: unknown;
+  declare [kCancelConnect]: (() => void) | null;
+  declare [kReading]: boolean;
+  declare [kBytesRead]: number;
+  declare [kBytesDispatched]: number;
+  declare [kWriteCb]: Callback | null;
+  declare [kAfterWriteFn]: ((err: TransportError | null) => void) | null;
+  declare [kTimer]: ReturnType<typeof setTimeout> | null;
+  declare [kTimeoutMs]: number;
+  declare [kLastActive]: number;
+  declare [kLastQueued]: number;
+  declare [kNoDelay]: boolean;
+  declare [kKeepAlive]: boolean;
+  declare [kKeepAliveDelay]: number;
+  declare [kUserOnread]: OnRead | null;
+  declare [kUserOnreadRest]: Buffer | null;
 
-  #reading = false;
-  #bytesRead = 0;
-  #bytesDispatched = 0;
-  #writeCb: Callback | null = null;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #timeoutMs = 0;
-  #lastActive = 0;
-  #lastQueued = 0;
-  #noDelay = false;
-  #keepAlive = false;
-  #keepAliveDelay = 0;
-  #onread: OnRead | null = null;
-  #onreadRest: Buffer | null = null;
-
-  constructor(options?: SocketOptions | number) {
-    const opts = duplexOptions(options);
-    super(opts);
-    if (opts.handle) {
-      this._handle = opts.handle;
-    } else if (opts.fd !== undefined) {
-      validateInt32(opts.fd, "fd", 0);
-      // Neither runtime can adopt a raw descriptor through its public API.
-      throw new ERR_INVALID_FD_TYPE("UNKNOWN");
-    }
-    const onread = opts.onread;
-    if (
-      onread !== null && typeof onread === "object" &&
-      (onread.buffer instanceof Uint8Array || typeof onread.buffer === "function") &&
-      typeof onread.callback === "function"
-    ) {
-      this.#onread = onread;
-    }
-    this.#noDelay = Boolean(opts.noDelay);
-    this.#keepAlive = Boolean(opts.keepAlive);
-    this.#keepAliveDelay = ~~((opts.keepAliveInitialDelay ?? 0) / 1000);
-    this.on("end", onReadableStreamEnd);
-    if (this._handle) this.#wire(this._handle);
-    if (this._handle && opts.readable !== false) {
-      if (opts.pauseOnConnect) {
-        // deno-lint-ignore no-explicit-any
-        (this as any).readableFlowing = false;
-      } else if (!opts.manualStart) {
-        this.read(0);
-      }
-    }
-    if (opts.blockList !== undefined) {
-      if (!BlockList.isBlockList(opts.blockList)) {
-        throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList);
-      }
-      this.blockList = opts.blockList;
-    }
-    const signal = typeof options === "object" ? options?.signal : undefined;
-    if (signal !== undefined) this.#watchSignal(signal);
-  }
-
-  #watchSignal(signal: AbortSignal): void {
+  [kWatchSignal](signal: AbortSignal): void {
     validateAbortSignal(signal, "options.signal");
     const abort = () => this.destroy(new AbortError(undefined, { cause: signal.reason }));
     if (signal.aborted) {
@@ -208,21 +200,21 @@ export class Socket extends Duplex {
     this.once("close", () => signal.removeEventListener("abort", abort));
   }
 
-  #wire(handle: ConnectionHandle): void {
-    handle.onRead = this.#onRead;
-    handle.onError = this.#onError;
+  [kWire](handle: ConnectionHandle): void {
+    handle.onRead = (chunk) => this[kOnRead](chunk);
+    handle.onError = (err) => this[kOnError](err);
   }
 
   /** Used by connect.ts once a connect attempt succeeded. */
   [kAttach](handle: ConnectionHandle): void {
     this._handle = handle;
-    this.#wire(handle);
+    this[kWire](handle);
     this.connecting = false;
     this._sockname = null;
     this[kCancelConnect] = null;
-    this.#touch();
-    if (this.#noDelay) handle.setNoDelay(true);
-    if (this.#keepAlive) handle.setKeepAlive(true, this.#keepAliveDelay * 1000);
+    this[kTouch]();
+    if (this[kNoDelay]) handle.setNoDelay(true);
+    if (this[kKeepAlive]) handle.setKeepAlive(true, this[kKeepAliveDelay] * 1000);
     this.emit("connect");
     this.emit("ready");
     if (!this.isPaused()) this.read(0);
@@ -238,36 +230,36 @@ export class Socket extends Duplex {
 
   // --- reading -------------------------------------------------------------
 
-  #onRead = (chunk: Uint8Array | null): void => {
+  [kOnRead](chunk: Uint8Array | null): void {
     if (chunk === null) {
-      this.#onEof();
+      this[kOnEof]();
       return;
     }
-    this.#bytesRead += chunk.byteLength;
-    if (this.#timeoutMs !== 0) this.#touch();
+    this[kBytesRead] += chunk.byteLength;
+    if (this[kTimeoutMs] !== 0) this[kTouch]();
     const buf = asBuffer(chunk);
-    if (this.#onread !== null) {
-      this.#deliverOnread(buf);
-    } else if (!this.push(buf) && this.#reading) {
-      this.#reading = false;
+    if (this[kUserOnread] !== null) {
+      this[kDeliverOnread](buf);
+    } else if (!this.push(buf) && this[kReading]) {
+      this[kReading] = false;
       this._handle?.readStop();
     }
-  };
+  }
 
-  #onEof(): void {
-    this.#reading = false;
-    if (this.#onreadRest !== null) return; // delivered after the user's buffer drains
+  [kOnEof](): void {
+    this[kReading] = false;
+    if (this[kUserOnreadRest] !== null) return; // delivered after the user's buffer drains
     this.push(null);
     this.read(0);
   }
 
-  #onError = (err: TransportError): void => {
+  [kOnError](err: TransportError): void {
     this.destroy(errnoException(err.code, err.syscall));
-  };
+  }
 
   /** The `onread` option: copy into the user's buffer, call their callback. */
-  #deliverOnread(data: Buffer): void {
-    const { buffer, callback } = this.#onread!;
+  [kDeliverOnread](data: Buffer): void {
+    const { buffer, callback } = this[kUserOnread]!;
     let offset = 0;
     while (offset < data.length) {
       const target = typeof buffer === "function" ? buffer() : buffer;
@@ -275,48 +267,48 @@ export class Socket extends Duplex {
       target.set(data.subarray(offset, offset + n));
       offset += n;
       if (callback.call(this, n, target) === false && offset < data.length) {
-        this.#onreadRest = data.subarray(offset);
-        this.#stopReading();
+        this[kUserOnreadRest] = data.subarray(offset);
+        this[kStopReading]();
         return;
       }
     }
-    this.#onreadRest = null;
+    this[kUserOnreadRest] = null;
   }
 
-  #stopReading(): void {
-    if (this.#reading) {
-      this.#reading = false;
+  [kStopReading](): void {
+    if (this[kReading]) {
+      this[kReading] = false;
       this._handle?.readStop();
     }
   }
 
-  #startReading(): void {
-    if (this.#reading || this._handle === null || this.connecting) return;
-    this.#reading = true;
+  [kStartReading](): void {
+    if (this[kReading] || this._handle === null || this.connecting) return;
+    this[kReading] = true;
     this._handle.readStart();
   }
 
   override _read(_size: number): void {
     if (this.connecting || this._handle === null) {
       this.once("connect", () => this._read(_size));
-    } else if (!this.#reading) {
-      this.#startReading();
+    } else if (!this[kReading]) {
+      this[kStartReading]();
     }
   }
 
   override pause(): this {
-    if (this.#onread !== null) this.#stopReading();
+    if (this[kUserOnread] !== null) this[kStopReading]();
     return super.pause();
   }
 
   override resume(): this {
-    if (this.#onread !== null && !this.destroyed) {
-      const rest = this.#onreadRest;
+    if (this[kUserOnread] !== null && !this.destroyed) {
+      const rest = this[kUserOnreadRest];
       if (rest !== null) {
-        this.#onreadRest = null;
-        this.#deliverOnread(rest);
+        this[kUserOnreadRest] = null;
+        this[kDeliverOnread](rest);
       }
-      if (this.#onreadRest === null) this.#startReading();
+      if (this[kUserOnreadRest] === null) this[kStartReading]();
     }
     return super.resume();
   }
@@ -324,21 +316,21 @@ export class Socket extends Duplex {
   // --- writing -------------------------------------------------------------
 
   override _write(chunk: Buffer, encoding: BufferEncoding, cb: Callback): void {
-    this.#writeGeneric(false, chunk, encoding, cb);
+    this[kWriteGeneric](false, chunk, encoding, cb);
   }
 
   override _writev(chunks: WriteChunk[], cb: Callback): void {
-    this.#writeGeneric(true, chunks, "", cb);
+    this[kWriteGeneric](true, chunks, "", cb);
   }
 
-  #writeGeneric(writev: boolean, data: unknown, encoding: string, cb: Callback): void {
+  [kWriteGeneric](writev: boolean, data: unknown, encoding: string, cb: Callback): void {
     if (this.connecting) {
       this._pendingData = data;
       this._pendingEncoding = encoding;
       const onClose = () => cb(new ERR_SOCKET_CLOSED_BEFORE_CONNECTION());
       this.once("connect", () => {
         this.off("close", onClose);
-        this.#writeGeneric(writev, data, encoding, cb);
+        this[kWriteGeneric](writev, data, encoding, cb);
       });
       this.once("close", onClose);
       return;
@@ -350,8 +342,8 @@ export class Socket extends Duplex {
       cb(new ERR_SOCKET_CLOSED());
       return;
     }
-    if (this.#timeoutMs !== 0) this.#touch();
-    this.#writeCb = cb;
+    if (this[kTimeoutMs] !== 0) this[kTouch]();
+    this[kWriteCb] = cb;
     if (writev) {
       const list = data as WriteChunk[];
       const bufs: Uint8Array[] = new Array(list.length);
@@ -359,28 +351,28 @@ export class Socket extends Duplex {
         const c = list[i].chunk;
         const b = typeof c === "string" ? Buffer.from(c, list[i].encoding) : c;
         bufs[i] = b;
-        this.#bytesDispatched += b.byteLength;
+        this[kBytesDispatched] += b.byteLength;
       }
-      handle.writev(bufs, this.#afterWrite);
+      handle.writev(bufs, this[kAfterWriteFn] ??= (err) => this[kAfterWrite](err));
     } else {
       const c = data as Buffer | string;
       const b = typeof c === "string" ? Buffer.from(c, encoding as BufferEncoding) : c;
-      this.#bytesDispatched += b.byteLength;
-      handle.write(b, this.#afterWrite);
+      this[kBytesDispatched] += b.byteLength;
+      handle.write(b, this[kAfterWriteFn] ??= (err) => this[kAfterWrite](err));
     }
   }
 
-  #afterWrite = (err: TransportError | null): void => {
-    const cb = this.#writeCb;
-    this.#writeCb = null;
+  [kAfterWrite](err: TransportError | null): void {
+    const cb = this[kWriteCb];
+    this[kWriteCb] = null;
     if (cb === null) return;
     if (err !== null) {
       cb(errnoException(err.code, "write"));
       return;
     }
-    if (this.#timeoutMs !== 0) this.#touch();
+    if (this[kTimeoutMs] !== 0) this[kTouch]();
     cb();
-  };
+  }
 
   override _final(cb: Callback): void {
     if (this.connecting) {
@@ -433,7 +425,7 @@ export class Socket extends Duplex {
     // comes a loop turn later and carries hadError, as for an open socket.
     const hadHandle = this._handle !== null || this.connecting;
     this.connecting = false;
-    this.#clearTimer();
+    this[kClearTimer]();
     const handle = this._handle;
     if (handle !== null) {
       handle.onRead = null;
@@ -446,7 +438,7 @@ export class Socket extends Duplex {
       }
       this._handle = null;
       this._sockname = null;
-      this.#reading = false;
+      this[kReading] = false;
     }
     cb(err);
     if (hadHandle) {
@@ -467,64 +459,64 @@ export class Socket extends Duplex {
 
   /** Marks activity: restarts the idle timeout. Node's name for it. */
   _unrefTimer(): void {
-    if (this.#timeoutMs !== 0) this.#touch();
+    if (this[kTimeoutMs] !== 0) this[kTouch]();
   }
 
-  #touch(): void {
-    this.#lastActive = performance.now();
-    if (this.#timer === null && this.#timeoutMs !== 0 && !this.destroyed) {
-      this.#arm(this.#timeoutMs);
+  [kTouch](): void {
+    this[kLastActive] = performance.now();
+    if (this[kTimer] === null && this[kTimeoutMs] !== 0 && !this.destroyed) {
+      this[kArm](this[kTimeoutMs]);
     }
   }
 
-  #arm(ms: number): void {
-    const timer = setTimeout(this.#onTimer, ms);
+  [kArm](ms: number): void {
+    const timer = setTimeout(onSocketTimer, ms, this);
     timer.unref();
-    this.#timer = timer;
+    this[kTimer] = timer;
   }
 
-  #clearTimer(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
+  [kClearTimer](): void {
+    if (this[kTimer] !== null) {
+      clearTimeout(this[kTimer]);
+      this[kTimer] = null;
     }
   }
 
-  #onTimer = (): void => {
-    this.#timer = null;
-    if (this.#timeoutMs === 0 || this.destroyed) return;
-    const idle = performance.now() - this.#lastActive;
-    if (idle + 1 < this.#timeoutMs) {
-      this.#arm(this.#timeoutMs - idle);
+  [kOnTimer](): void {
+    this[kTimer] = null;
+    if (this[kTimeoutMs] === 0 || this.destroyed) return;
+    const idle = performance.now() - this[kLastActive];
+    if (idle + 1 < this[kTimeoutMs]) {
+      this[kArm](this[kTimeoutMs] - idle);
       return;
     }
     // A write still draining to the kernel counts as activity.
     const queued = this._handle?.bufferedBytes ?? 0;
-    if (queued > 0 && queued !== this.#lastQueued) {
-      this.#lastQueued = queued;
-      this.#touch();
+    if (queued > 0 && queued !== this[kLastQueued]) {
+      this[kLastQueued] = queued;
+      this[kTouch]();
       return;
     }
-    this.#lastQueued = queued;
+    this[kLastQueued] = queued;
     this.emit("timeout");
-  };
+  }
 
   /** Sets the idle timeout; `0` disables it. 'timeout' is emitted, nothing is closed. */
   setTimeout(msecs: number, callback?: () => void): this {
     if (this.destroyed) return this;
     this.timeout = msecs;
     const ms = getTimerDuration(msecs, "msecs");
-    this.#clearTimer();
+    this[kClearTimer]();
     if (ms === 0) {
-      this.#timeoutMs = 0;
+      this[kTimeoutMs] = 0;
       if (callback !== undefined) {
         validateFunction(callback, "callback");
         this.removeListener("timeout", callback);
       }
     } else {
-      this.#timeoutMs = ms;
-      this.#lastActive = performance.now();
-      this.#arm(ms);
+      this[kTimeoutMs] = ms;
+      this[kLastActive] = performance.now();
+      this[kArm](ms);
       if (callback !== undefined) {
         validateFunction(callback, "callback");
         this.once("timeout", callback);
@@ -539,11 +531,11 @@ export class Socket extends Duplex {
   setNoDelay(noDelay?: boolean): this {
     const enable = noDelay === undefined ? true : Boolean(noDelay);
     if (this._handle === null) {
-      this.#noDelay = enable;
+      this[kNoDelay] = enable;
       return this;
     }
-    if (enable !== this.#noDelay) {
-      this.#noDelay = enable;
+    if (enable !== this[kNoDelay]) {
+      this[kNoDelay] = enable;
       this._handle.setNoDelay(enable);
     }
     return this;
@@ -554,13 +546,13 @@ export class Socket extends Duplex {
     const on = Boolean(enable);
     const delay = ~~((initialDelay ?? 0) / 1000);
     if (this._handle === null) {
-      this.#keepAlive = on;
-      this.#keepAliveDelay = delay;
+      this[kKeepAlive] = on;
+      this[kKeepAliveDelay] = delay;
       return this;
     }
-    if (on !== this.#keepAlive || (on && delay !== this.#keepAliveDelay)) {
-      this.#keepAlive = on;
-      this.#keepAliveDelay = delay;
+    if (on !== this[kKeepAlive] || (on && delay !== this[kKeepAliveDelay])) {
+      this[kKeepAlive] = on;
+      this[kKeepAliveDelay] = delay;
       this._handle.setKeepAlive(on, delay * 1000);
     }
     return this;
@@ -645,12 +637,12 @@ export class Socket extends Duplex {
   }
 
   get bytesRead(): number {
-    return this.#bytesRead;
+    return this[kBytesRead];
   }
 
   /** Bytes handed to the socket so far, including those still queued. */
   get bytesWritten(): number | undefined {
-    let bytes = this.#bytesDispatched;
+    let bytes = this[kBytesDispatched];
     // deno-lint-ignore no-explicit-any
     const buffered = (this as any).writableBuffer as WriteChunk[] | undefined;
     if (!buffered) return undefined;
@@ -696,3 +688,103 @@ export class Socket extends Duplex {
     return "closed";
   }
 }
+
+function onSocketTimer(socket: Socket): void {
+  socket[kOnTimer]();
+}
+
+/** Node's `Socket` constructor body: state first, then handle and options. */
+function initSocket(self: Socket, options: SocketOptions | number | undefined): void {
+  const opts = duplexOptions(options);
+  Duplex.call(self, opts);
+  self.connecting = false;
+  self._hadError = false;
+  self._handle = null;
+  self._parent = null;
+  self._host = null;
+  self._peername = null;
+  self._sockname = null;
+  self._pendingData = null;
+  self._pendingEncoding = "";
+  self.server = null;
+  self._server = null;
+  self.timeout = undefined;
+  self.resetAndClosing = false;
+  self[kCancelConnect] = null;
+  self[kReading] = false;
+  self[kBytesRead] = 0;
+  self[kBytesDispatched] = 0;
+  self[kWriteCb] = null;
+  self[kAfterWriteFn] = null;
+  self[kTimer] = null;
+  self[kTimeoutMs] = 0;
+  self[kLastActive] = 0;
+  self[kLastQueued] = 0;
+  self[kUserOnread] = null;
+  self[kUserOnreadRest] = null;
+  if (opts.handle) {
+    self._handle = opts.handle;
+  } else if (opts.fd !== undefined) {
+    validateInt32(opts.fd, "fd", 0);
+    // Neither runtime can adopt a raw descriptor through its public API.
+    throw new ERR_INVALID_FD_TYPE("UNKNOWN");
+  }
+  const onread = opts.onread;
+  if (
+    onread !== null && typeof onread === "object" &&
+    (onread.buffer instanceof Uint8Array || typeof onread.buffer === "function") &&
+    typeof onread.callback === "function"
+  ) {
+    self[kUserOnread] = onread;
+  }
+  self[kNoDelay] = Boolean(opts.noDelay);
+  self[kKeepAlive] = Boolean(opts.keepAlive);
+  self[kKeepAliveDelay] = ~~((opts.keepAliveInitialDelay ?? 0) / 1000);
+  self.on("end", onReadableStreamEnd);
+  if (self._handle) self[kWire](self._handle);
+  if (self._handle && opts.readable !== false) {
+    if (opts.pauseOnConnect) {
+      // deno-lint-ignore no-explicit-any
+      (self as any).readableFlowing = false;
+    } else if (!opts.manualStart) {
+      self.read(0);
+    }
+  }
+  if (opts.blockList !== undefined) {
+    if (!BlockList.isBlockList(opts.blockList)) {
+      throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList);
+    }
+    self.blockList = opts.blockList;
+  }
+  const signal = typeof options === "object" ? options?.signal : undefined;
+  if (signal !== undefined) self[kWatchSignal](signal);
+}
+
+/** A TCP or Unix stream socket, as Node's `net.Socket`. */
+export type Socket = SocketMethods;
+
+/** `net.Socket`'s constructor: callable with or without `new`. */
+export interface SocketConstructor {
+  new (options?: SocketOptions | number): Socket;
+  (options?: SocketOptions | number): Socket;
+  readonly prototype: Socket;
+}
+
+/**
+ * A TCP or Unix stream socket, as Node's `net.Socket`.
+ */
+export const Socket: SocketConstructor = function Socket(
+  this: Socket | undefined,
+  options?: SocketOptions | number,
+): Socket | void {
+  const Self = Socket as unknown as SocketConstructor;
+  if (!(this instanceof Self)) return new Self(options);
+  initSocket(this, options);
+} as unknown as SocketConstructor;
+Object.defineProperty(Socket, "prototype", { value: SocketMethods.prototype });
+Object.defineProperty(SocketMethods.prototype, "constructor", {
+  value: Socket,
+  writable: true,
+  configurable: true,
+});
+Object.setPrototypeOf(Socket, Duplex);

@@ -291,3 +291,28 @@ test("net.Server highWaterMark option sets the accepted sockets' marks", async (
     await closeServer(server);
   }
 });
+
+test("net.Server and net.Socket work without new and with old-style inheritance", async () => {
+  // deno-lint-ignore no-explicit-any
+  const S = net.Server as any;
+  const plain = S((s: net.Socket) => s.end("legacy"));
+  assert.ok(plain instanceof net.Server);
+  function MyServer(this: Server) {
+    S.call(this);
+  }
+  Object.setPrototypeOf(MyServer.prototype, net.Server.prototype);
+  // deno-lint-ignore no-explicit-any
+  const mine = new (MyServer as any)() as Server;
+  assert.ok(mine instanceof net.Server);
+  assert.equal(typeof mine.listen, "function");
+  try {
+    const port = await listen(plain, 0, "127.0.0.1");
+    // deno-lint-ignore no-explicit-any
+    const socket = (net.Socket as any)() as net.Socket;
+    assert.ok(socket instanceof net.Socket);
+    socket.connect(port, "127.0.0.1");
+    assert.equal(String(await collect(socket)), "legacy");
+  } finally {
+    await closeServer(plain);
+  }
+});
