@@ -76,8 +76,13 @@ export interface ListenerHandle {
   address(): NetAddress | string;
   ref(): void;
   unref(): void;
-  /** Stops accepting and frees the port. Live connections stay open. */
-  close(): void;
+  /**
+   * Stops accepting and frees the port. Live connections stay open. The port
+   * may be released a turn later (Deno frees it once the pending accept is
+   * cancelled); `done`, if given, runs asynchronously once it is free, so a
+   * new listen on the same address cannot meet EADDRINUSE.
+   */
+  close(done?: () => void): void;
 }
 
 /** What `listenTcp` takes; `host` is a literal IP address. */
