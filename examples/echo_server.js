@@ -1,3 +1,5 @@
+// The example keeps the `var` style of 2012-era Node code on purpose.
+// deno-lint-ignore-file no-var
 // An echo server written the way Node code was written in 2012: a
 // constructor-style server, 'data' handlers, and string building. It runs
 // unchanged on this library. Usage: node scripts/start.mjs [--bun] [port]

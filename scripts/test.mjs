@@ -11,12 +11,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
 const only = process.argv.slice(2); // optional test file filters
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 
 function run(label, cmd, args) {
   process.stdout.write(`\n== ${label}: ${[cmd.split("/").pop(), ...args].join(" ")}\n`);
   const r = spawnSync(cmd, args, { cwd: root, env, encoding: "utf8", maxBuffer: 1 << 28 });
   // deno test colours its summary even under NO_COLOR; strip escapes to parse it.
-  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`.replace(/\x1b\[[0-9;]*m/g, "");
+  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`.replace(ANSI, "");
   process.stdout.write(out);
   return { ok: r.status === 0, out };
 }

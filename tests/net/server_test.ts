@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { join } from "node:path";
-import net, { type AddressInfo, BlockList, Server } from "../../net.ts";
+import net, { type AddressInfo, BlockList, Server, type Socket } from "../../net.ts";
 import { closeServer, collect, listen, tempDir } from "../_util/net.ts";
 
 test("net.Server.listen() without a host binds the unspecified address", async () => {
@@ -295,7 +295,7 @@ test("net.Server highWaterMark option sets the accepted sockets' marks", async (
 test("net.Server and net.Socket work without new and with old-style inheritance", async () => {
   // deno-lint-ignore no-explicit-any
   const S = net.Server as any;
-  const plain = S((s: net.Socket) => s.end("legacy"));
+  const plain = S((s: Socket) => s.end("legacy"));
   assert.ok(plain instanceof net.Server);
   function MyServer(this: Server) {
     S.call(this);
@@ -308,7 +308,7 @@ test("net.Server and net.Socket work without new and with old-style inheritance"
   try {
     const port = await listen(plain, 0, "127.0.0.1");
     // deno-lint-ignore no-explicit-any
-    const socket = (net.Socket as any)() as net.Socket;
+    const socket = (net.Socket as any)() as Socket;
     assert.ok(socket instanceof net.Socket);
     socket.connect(port, "127.0.0.1");
     assert.equal(String(await collect(socket)), "legacy");
