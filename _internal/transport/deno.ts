@@ -109,12 +109,21 @@ function isWildcard(address: string): boolean {
 
 function connectTcp(options: TcpConnectOptions, done: ConnectCallback): () => void {
   const { localAddress, localPort } = options;
-  if ((localAddress !== undefined && !isWildcard(localAddress)) || (localPort ?? 0) !== 0) {
-    return failConnect(done, {
-      code: "EINVAL",
-      syscall: "bind",
-      detail: "local bind unsupported on this runtime",
-    });
+  const port = localPort ?? 0;
+  const wantsBind = (localAddress !== undefined && !isWildcard(localAddress)) || port !== 0;
+  let expected: LocalExpectation | null = null;
+  if (wantsBind) {
+    // Deno.connect cannot bind first. What it can do honestly: report the
+    // bind error Node would meet (a taken local port), let connect errors
+    // through unchanged (binding would not have avoided them), and accept a
+    // connection only if the kernel's own choice of local side is the one
+    // asked for, which is the common loopback case.
+    const any = options.host.includes(":") ? "::" : "0.0.0.0";
+    if (port !== 0) {
+      const busy = probeLocalPort(localAddress ?? any, port);
+      if (busy !== null) return failConnect(done, busy);
+    }
+    expected = { address: localAddress, port };
   }
   const abort = new AbortController();
   const pending = Deno.connect({
@@ -125,13 +134,42 @@ function connectTcp(options: TcpConnectOptions, done: ConnectCallback): () => vo
     autoSelectFamily: false,
     signal: abort.signal,
   });
-  return settleConnect(pending, true, done, () => abort.abort());
+  return settleConnect(pending, true, done, () => abort.abort(), expected);
+}
+
+/** The local side a connect asked for (emulated bind). */
+interface LocalExpectation {
+  address: string | undefined;
+  port: number;
+}
+
+/** EADDRINUSE if `address:port` cannot be bound right now, else null. */
+function probeLocalPort(address: string, port: number): TransportError | null {
+  try {
+    Deno.listen({ hostname: address, port, transport: "tcp" }).close();
+    return null;
+  } catch (err) {
+    const mapped = toTransportError(err, "bind");
+    return mapped.code === "EADDRINUSE" || mapped.code === "EADDRNOTAVAIL" ? mapped : null;
+  }
+}
+
+/** Whether an accepted connect's local side is the one asked for. */
+function matchesLocal(conn: Deno.Conn, expected: LocalExpectation): boolean {
+  const local = conn.localAddr as Deno.NetAddr;
+  const host = local.hostname.replace(/^\[|\]$/g, "");
+  if (expected.address !== undefined && !isWildcard(expected.address)) {
+    const want = expected.address.toLowerCase();
+    if (host !== want && host !== `::ffff:${want}`) return false;
+  }
+  return expected.port === 0 || local.port === expected.port;
 }
 
 function connectUnix(path: string, done: ConnectCallback): () => void {
   if (new TextEncoder().encode(path).length >= kSunPathMax) {
     return failConnect(done, {
-      code: "ENAMETOOLONG",
+      // Node 22+ refuses rather than truncates an over-long path: EINVAL.
+      code: "EINVAL",
       syscall: "connect",
       detail: `path longer than ${kSunPathMax - 1} bytes`,
     });
@@ -157,6 +195,7 @@ function settleConnect(
   tcp: boolean,
   done: ConnectCallback,
   abort: (() => void) | null,
+  expected: LocalExpectation | null = null,
 ): () => void {
   let state: "pending" | "settled" | "cancelled" = "pending";
   pending.then(
@@ -170,6 +209,15 @@ function settleConnect(
         return;
       }
       state = "settled";
+      if (expected !== null && !matchesLocal(conn, expected)) {
+        conn.close();
+        done({
+          code: "EINVAL",
+          syscall: "bind",
+          detail: "Deno cannot bind a socket before connecting",
+        }, null);
+        return;
+      }
       done(null, new DenoConnection(conn, tcp));
     },
     (err) => {
