@@ -24,11 +24,13 @@ function define<A extends unknown[]>(
   code: string,
   Base: ErrorBase,
   message: (...args: A) => string,
+  extra?: (err: Record<string, unknown>, ...args: A) => void,
 ): NodeErrorConstructor<A> {
   const Cls = class extends (Base as ErrorConstructor) {
     code = code;
     constructor(...args: A) {
       super(message(...args));
+      extra?.(this as unknown as Record<string, unknown>, ...args);
     }
     override toString(): string {
       return `${this.name} [${code}]: ${this.message}`;
@@ -308,6 +310,10 @@ export const ERR_INVALID_ADDRESS_FAMILY = define(
   RangeError,
   (family: unknown, host: unknown, port: unknown) =>
     `Invalid address family: ${family} ${host}:${port}`,
+  (err, _family, host, port) => {
+    err.host = host;
+    err.port = port;
+  },
 );
 export const ERR_INVALID_FD_TYPE = define(
   "ERR_INVALID_FD_TYPE",
@@ -357,6 +363,11 @@ export const ERR_STREAM_NULL_VALUES = define(
   "ERR_STREAM_NULL_VALUES",
   TypeError,
   () => "May not write null values to stream",
+);
+export const ERR_STREAM_CANNOT_PIPE = define(
+  "ERR_STREAM_CANNOT_PIPE",
+  Error,
+  () => "Cannot pipe, not readable",
 );
 
 // --- http --------------------------------------------------------------------

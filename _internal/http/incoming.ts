@@ -9,6 +9,7 @@ import { Readable } from "node:stream";
 import process from "node:process";
 import type { Socket } from "../net/socket.ts";
 import { addHeaderLine, addHeaderLineDistinct } from "./headers.ts";
+import { nodeConstructor } from "../constructor.ts";
 
 // deno-lint-ignore no-explicit-any
 type Callback = (err?: any) => void;
@@ -40,40 +41,33 @@ function buildDistinct(raw: string[], limit: number): DistinctHeaders {
 }
 
 /**
- * An incoming HTTP message, as Node's `http.IncomingMessage`.
+ * The methods of `http.IncomingMessage`; `IncomingMessage` below is the
+ * Node-style constructor sharing this prototype.
  */
-export class IncomingMessage extends Readable {
-  socket: Socket | null;
-  httpVersionMajor = 1;
-  httpVersionMinor = 1;
-  httpVersion = "1.1";
-  complete = false;
-  rawHeaders: string[] = [];
-  rawTrailers: string[] = [];
-  joinDuplicateHeaders = false;
-  aborted = false;
-  upgrade: boolean | null = null;
-  url = "";
-  method: string | null = null;
-  statusCode: number | null = null;
-  statusMessage: string | null = null;
-  client: Socket | null;
-  _consuming = false;
-  _dumped = false;
-  [kHeaders]: Headers | null = null;
-  [kHeadersDistinct]: DistinctHeaders | null = null;
-  [kTrailers]: Headers | null = null;
-  [kTrailersDistinct]: DistinctHeaders | null = null;
-  [kHeadersCount] = 0;
-  [kOnRead]: (() => void) | null = null;
-
-  constructor(socket?: Socket | null, options?: { highWaterMark?: number }) {
-    super({
-      highWaterMark: options?.highWaterMark ?? socket?.readableHighWaterMark,
-    });
-    this.socket = socket ?? null;
-    this.client = this.socket;
-  }
+class IncomingMessageMethods extends Readable {
+  declare socket: Socket | null;
+  declare httpVersionMajor: number;
+  declare httpVersionMinor: number;
+  declare httpVersion: string;
+  declare complete: boolean;
+  declare rawHeaders: string[];
+  declare rawTrailers: string[];
+  declare joinDuplicateHeaders: boolean;
+  declare aborted: boolean;
+  declare upgrade: boolean | null;
+  declare url: string;
+  declare method: string | null;
+  declare statusCode: number | null;
+  declare statusMessage: string | null;
+  declare client: Socket | null;
+  declare _consuming: boolean;
+  declare _dumped: boolean;
+  declare [kHeaders]: Headers | null;
+  declare [kHeadersDistinct]: DistinctHeaders | null;
+  declare [kTrailers]: Headers | null;
+  declare [kTrailersDistinct]: DistinctHeaders | null;
+  declare [kHeadersCount]: number;
+  declare [kOnRead]: (() => void) | null;
 
   get connection(): Socket | null {
     return this.socket;
@@ -132,17 +126,19 @@ export class IncomingMessage extends Readable {
       this.aborted = true;
       this.emit("aborted");
     }
+    // For compatibility, Node emits 'error' only to existing listeners.
+    const done = () => cb(this.listenerCount("error") > 0 ? err : null);
     const socket = this.socket;
     if (socket !== null && !socket.destroyed && this.aborted) {
       socket.destroy(err ?? undefined);
       const onDone = () => {
         socket.off("close", onDone);
-        process.nextTick(cb, err);
+        process.nextTick(done);
       };
       socket.once("close", onDone);
       return;
     }
-    process.nextTick(cb, err);
+    process.nextTick(done);
   }
 
   /** Node's `_addHeaderLines`: folds raw pairs into `headers` or `trailers`. */
@@ -169,3 +165,54 @@ export class IncomingMessage extends Readable {
     }
   }
 }
+
+function initIncomingMessage(
+  self: IncomingMessage,
+  socket?: Socket | null,
+  options?: { highWaterMark?: number },
+): void {
+  Readable.call(self, {
+    highWaterMark: options?.highWaterMark ?? socket?.readableHighWaterMark,
+  });
+  self.socket = socket ?? null;
+  self.client = self.socket;
+  self.httpVersionMajor = 1;
+  self.httpVersionMinor = 1;
+  self.httpVersion = "1.1";
+  self.complete = false;
+  self.rawHeaders = [];
+  self.rawTrailers = [];
+  self.joinDuplicateHeaders = false;
+  self.aborted = false;
+  self.upgrade = null;
+  self.url = "";
+  self.method = null;
+  self.statusCode = null;
+  self.statusMessage = null;
+  self._consuming = false;
+  self._dumped = false;
+  self[kHeaders] = null;
+  self[kHeadersDistinct] = null;
+  self[kTrailers] = null;
+  self[kTrailersDistinct] = null;
+  self[kHeadersCount] = 0;
+  self[kOnRead] = null;
+}
+
+/** An incoming HTTP message, as Node's `http.IncomingMessage`. */
+export type IncomingMessage = IncomingMessageMethods;
+
+/** `http.IncomingMessage`'s constructor: callable with or without `new`. */
+export interface IncomingMessageConstructor {
+  new (socket?: Socket | null, options?: { highWaterMark?: number }): IncomingMessage;
+  (socket?: Socket | null, options?: { highWaterMark?: number }): IncomingMessage;
+  readonly prototype: IncomingMessage;
+}
+
+/** An incoming HTTP message, as Node's `http.IncomingMessage`. */
+export const IncomingMessage: IncomingMessageConstructor = nodeConstructor(
+  "IncomingMessage",
+  IncomingMessageMethods,
+  Readable,
+  initIncomingMessage,
+);

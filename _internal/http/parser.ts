@@ -162,6 +162,20 @@ export class HTTPParser extends HeadParser {
     return this.stopped;
   }
 
+  /**
+   * True from the first byte of a message until it completes: the server's
+   * headersTimeout and requestTimeout apply only then.
+   */
+  get inMessage(): boolean {
+    return this.state > DEAD;
+  }
+
+  /** Changes the limits of a pooled parser before reuse. */
+  configure(options: ParserOptions): void {
+    this.maxHeaderSize = options.maxHeaderSize ?? 16384;
+    this.lenient = options.lenient ?? false;
+  }
+
   /** The kind of messages parsed. */
   get kind(): ParserKind {
     return this.type as ParserKind;

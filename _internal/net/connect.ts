@@ -7,7 +7,7 @@
 import dns from "node:dns";
 import process from "node:process";
 import { clearTimeout, setTimeout } from "node:timers";
-import type { ConnectionHandle, TransportError } from "../transport/types.ts";
+import type { ConnectableHandle, TransportError } from "../transport/types.ts";
 import { transport } from "../transport/select.ts";
 import {
   ERR_INVALID_ADDRESS_FAMILY,
@@ -35,7 +35,7 @@ import {
   normalizeArgs,
   type NormalizedArgs,
 } from "./normalize.ts";
-import { kAttach, kCancelConnect } from "./symbols.ts";
+import { kAdoptHandle, kConnected, kRace } from "./symbols.ts";
 import type { Socket } from "./socket.ts";
 
 type LookupAddress = { address: string; family: number };
@@ -73,12 +73,17 @@ export function connectSocket<T extends Socket>(socket: T, args: unknown[]): T {
   const proto = Object.getPrototypeOf(socket) as any;
   if (socket.write !== proto.write) socket.write = proto.write;
   if (socket.destroyed) resetForReconnect(socket);
+  const path = options.path;
+  // Like libuv, the handle exists before the lookup: code reads `_handle`.
+  if (socket._handle === null) {
+    socket[kAdoptHandle](path ? transport().createPipe() : transport().createTcp());
+  }
   if (cb !== null) socket.once("connect", cb);
   socket._unrefTimer();
   socket.connecting = true;
-  if (options.path) {
-    validateString(options.path, "options.path");
-    connectPath(socket, options.path);
+  if (path) {
+    validateString(path, "options.path");
+    connectPath(socket, path);
   } else {
     lookupAndConnect(socket, options);
   }
@@ -86,17 +91,14 @@ export function connectSocket<T extends Socket>(socket: T, args: unknown[]): T {
 }
 
 function connectPath(socket: Socket, path: string): void {
-  socket[kCancelConnect] = transport().connectUnix(path, (err, conn) => {
-    socket[kCancelConnect] = null;
-    if (socket.destroyed) {
-      conn?.close();
-      return;
-    }
+  const handle = socket._handle as ConnectableHandle;
+  handle.connect(path, (err) => {
+    if (socket.destroyed || socket._handle !== handle) return;
     if (err !== null) {
       socket.destroy(exceptionWithHostPort(err.code, "connect", path));
       return;
     }
-    socket[kAttach](conn!);
+    socket[kConnected]();
   });
 }
 
@@ -176,7 +178,7 @@ function socketToDnsFamily(family: unknown): number {
   return family as number;
 }
 
-/** Starts one transport connect; `done` gets a Node error or the handle. */
+/** Starts one connect on the socket's handle; `done` gets a Node error or null. */
 function attempt(
   socket: Socket,
   address: string,
@@ -184,30 +186,32 @@ function attempt(
   family: Family,
   localAddress: string | undefined,
   localPort: number | undefined,
-  done: (err: SystemError | Error | null, conn: ConnectionHandle | null) => void,
-): () => void {
+  done: (err: SystemError | Error | null) => void,
+): void {
+  const handle = socket._handle as ConnectableHandle;
   const blocked = blockedError(socket, address, family);
   if (blocked !== null) {
-    process.nextTick(done, blocked, null);
-    return () => {};
+    process.nextTick(done, blocked);
+    return;
   }
   socket.emit("connectionAttempt", address, port, family);
-  return transport().connectTcp(
+  handle.connect(
     { host: address, port, localAddress, localPort },
-    (err: TransportError | null, conn: ConnectionHandle | null) => {
+    (err: TransportError | null) => {
+      if (socket._handle !== handle) return;
       if (err === null) {
-        done(null, conn);
+        done(null);
         return;
       }
       if (err.syscall === "bind") {
-        done(exceptionWithHostPort(err.code, "bind", localAddress, localPort), null);
+        done(exceptionWithHostPort(err.code, "bind", localAddress, localPort));
         return;
       }
       const local = localAddress && localPort ? `${localAddress}:${localPort}` : undefined;
       const ex = exceptionWithHostPort(err.code, "connect", address, port, local);
       if (local) Object.assign(ex, { localAddress, localPort });
       socket.emit("connectionAttemptFailed", address, port, family, ex);
-      done(ex, null);
+      done(ex);
     },
   );
 }
@@ -220,23 +224,11 @@ function connectTcp(
   localAddress?: string,
   localPort?: number,
 ): void {
-  socket[kCancelConnect] = attempt(
-    socket,
-    address,
-    port,
-    family,
-    localAddress,
-    localPort,
-    (err, conn) => {
-      socket[kCancelConnect] = null;
-      if (socket.destroyed) {
-        conn?.close();
-        return;
-      }
-      if (err !== null) socket.destroy(err);
-      else socket[kAttach](conn!);
-    },
-  );
+  attempt(socket, address, port, family, localAddress, localPort, (err) => {
+    if (socket.destroyed) return;
+    if (err !== null) socket.destroy(err);
+    else socket[kConnected]();
+  });
 }
 
 interface AttemptPlan {
@@ -299,11 +291,11 @@ function onLookupAll(
 /**
  * Family autoselection: one address at a time, moving on when an attempt
  * fails or outlives the attempt timeout, as Node's `internalConnectMultiple`.
+ * Each attempt after the first gets a fresh handle, as in Node.
  */
 class FamilyRace {
   #current = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
-  #cancel: (() => void) | null = null;
   #errors: Error[] = [];
 
   constructor(
@@ -311,52 +303,43 @@ class FamilyRace {
     readonly addresses: LookupAddress[],
     readonly plan: AttemptPlan,
   ) {
-    socket[kCancelConnect] = () => this.abort();
+    socket[kRace] = this;
   }
 
+  /** Stops the attempt timer (the socket closes its own handle). */
   abort(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    this.#cancel?.();
-    this.#cancel = null;
   }
 
   next(): void {
     const socket = this.socket;
     if (this.#current === this.addresses.length) {
-      socket[kCancelConnect] = null;
+      socket[kRace] = null;
       if (this.#errors.length === 0) socket.destroy(new ERR_SOCKET_CONNECTION_TIMEOUT());
       else socket.destroy(aggregate(this.#errors));
       return;
     }
     const index = this.#current++;
+    if (index > 0) {
+      socket._handle?.close();
+      socket[kAdoptHandle](transport().createTcp());
+    }
     const { address, family } = this.addresses[index];
     const { port, localPort } = this.plan;
     socket.autoSelectFamilyAttemptedAddresses!.push(`${address}:${port}`);
-    this.#cancel = attempt(
-      socket,
-      address,
-      port,
-      family as Family,
-      undefined,
-      localPort,
-      (err, conn) => {
-        this.#cancel = null;
-        if (this.#timer !== null) clearTimeout(this.#timer);
-        this.#timer = null;
-        if (!socket.connecting || socket.destroyed) {
-          conn?.close();
-          return;
-        }
-        if (err !== null) {
-          this.#errors.push(err);
-          this.next();
-          return;
-        }
-        socket[kCancelConnect] = null;
-        socket[kAttach](conn!);
-      },
-    );
+    attempt(socket, address, port, family as Family, undefined, localPort, (err) => {
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer = null;
+      if (!socket.connecting || socket.destroyed) return;
+      if (err !== null) {
+        this.#errors.push(err);
+        this.next();
+        return;
+      }
+      socket[kRace] = null;
+      socket[kConnected]();
+    });
     if (index < this.addresses.length - 1) {
       this.#timer = setTimeout(
         () => this.#onAttemptTimeout(address, port, family),
@@ -367,8 +350,6 @@ class FamilyRace {
 
   #onAttemptTimeout(address: string, port: number, family: number): void {
     this.#timer = null;
-    this.#cancel?.();
-    this.#cancel = null;
     const ex = exceptionWithHostPort("ETIMEDOUT", "connect", address, port);
     this.#errors.push(ex);
     this.socket.emit("connectionAttemptTimeout", address, port, family);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import process from "node:process";
+import { nodeFlag } from "../node_flags.ts";
 import { validateBoolean, validateInt32 } from "../validators.ts";
 
 /** Marks an argument array already normalised, so `connect()` skips a second pass. */
@@ -56,20 +56,9 @@ export function normalizeArgs(args: unknown[]): NormalizedArgs {
   return result;
 }
 
-/** Reads a Node command-line flag from `process.execArgv` or `NODE_OPTIONS`. */
-function nodeFlag(name: string): string | true | undefined {
-  const fromEnv = (process.env.NODE_OPTIONS ?? "").split(/\s+/);
-  const args = [...(process.execArgv ?? []), ...fromEnv];
-  let found: string | true | undefined;
-  for (const arg of args) {
-    if (arg === name) found = true;
-    else if (arg.startsWith(`${name}=`)) found = arg.slice(name.length + 1);
-  }
-  return found;
-}
-
 let autoSelectFamilyDefault = nodeFlag("--no-network-family-autoselection") === undefined;
-let attemptTimeoutDefault = 250;
+// Node 22 raised the per-attempt default from 250 ms to 500 ms.
+let attemptTimeoutDefault = 500;
 {
   const flag = nodeFlag("--network-family-autoselection-attempt-timeout");
   if (typeof flag === "string" && Number.isInteger(Number(flag)) && Number(flag) > 0) {

@@ -10,7 +10,12 @@ import dns from "node:dns";
 import process from "node:process";
 import { deprecate, promisify } from "node:util";
 import { getDefaultHighWaterMark } from "node:stream";
-import type { ConnectionHandle, ListenerHandle, NetAddress } from "../transport/types.ts";
+import type {
+  ConnectionHandle,
+  ListenerHandle,
+  NetAddress,
+  TransportError,
+} from "../transport/types.ts";
 import { isTransportError } from "../transport/types.ts";
 import { transport } from "../transport/select.ts";
 import {
@@ -18,6 +23,7 @@ import {
   ERR_INVALID_ARG_VALUE,
   ERR_SERVER_ALREADY_LISTEN,
   ERR_SERVER_NOT_RUNNING,
+  errnoException,
   uvExceptionWithHostPort,
 } from "../errors.ts";
 import { validateAbortSignal, validateNumber, validatePort } from "../validators.ts";
@@ -25,6 +31,7 @@ import { BlockList } from "./blocklist.ts";
 import { isIP } from "./ip.ts";
 import { type AnyOptions, isPipeName, normalizeArgs, toNumber } from "./normalize.ts";
 import { Socket } from "./socket.ts";
+import { nodeConstructor } from "../constructor.ts";
 
 /** Options of `net.createServer()`. */
 export interface ServerOptions {
@@ -38,6 +45,7 @@ export interface ServerOptions {
 }
 
 // Hidden server state and steps.
+const kOwner: unique symbol = Symbol("owner");
 const kAdopt: unique symbol = Symbol("adopt");
 const kListenTcp: unique symbol = Symbol("listenTcp");
 const kListenUnix: unique symbol = Symbol("listenUnix");
@@ -45,6 +53,36 @@ const kLookupAndListen: unique symbol = Symbol("lookupAndListen");
 const kOnConnection: unique symbol = Symbol("onConnection");
 const kReleasing: unique symbol = Symbol("releasing");
 const kWatchSignal: unique symbol = Symbol("watchSignal");
+
+type LookupEntry = { address: string; family: number };
+
+function isLinkLocal(address: string): boolean {
+  if (!address.includes(":")) return false;
+  const first = parseInt(address.split(":", 1)[0] || "0", 16);
+  return (first & 0xffc0) === 0xfe80;
+}
+
+/**
+ * The listener's `onconnection`, Node's name and signature. A plain function
+ * (the server is found through the handle), so replacing it on
+ * `server._handle`, as Node's tests do, works.
+ */
+function onconnection(
+  this: ListenerHandle & { [kOwner]?: Server },
+  err: TransportError | null,
+  conn: ConnectionHandle | null,
+): void {
+  const server = this[kOwner];
+  if (server === undefined) {
+    conn?.close();
+    return;
+  }
+  if (err !== null) {
+    server.emit("error", errnoException(err.code, "accept"));
+    return;
+  }
+  server[kOnConnection](conn!);
+}
 
 type ConnectionListener = (socket: Socket) => void;
 
@@ -99,8 +137,14 @@ class ServerMethods extends EventEmitter {
     this._listeningId++;
     this[kWatchSignal](options);
     if (typeof options.fd === "number" && options.fd >= 0) {
-      // Adopting a descriptor is not possible through the runtimes' public APIs.
-      process.nextTick(emitErrorNT, this, uvExceptionWithHostPort("EINVAL", "listen"));
+      const result = transport().listenFd?.(options.fd, options.backlog || backlogFromArgs || 511);
+      if (result === undefined || isTransportError(result)) {
+        // Without a runtime API for it (or on a bad descriptor): Node's EINVAL.
+        const code = result?.code ?? "EINVAL";
+        process.nextTick(emitErrorNT, this, uvExceptionWithHostPort(code, "listen"));
+        return this;
+      }
+      this[kAdopt](result, `-1:fd:${options.fd}`);
       return this;
     }
     if (options !== normalized && !("port" in options) && !("path" in options)) {
@@ -123,6 +167,17 @@ class ServerMethods extends EventEmitter {
     if (options.path && isPipeName(options.path)) {
       this._pipeName = options.path;
       this[kListenUnix](options.path, options.backlog || backlogFromArgs);
+      const bits = (options.readableAll === true ? 0o444 : 0) |
+        (options.writableAll === true ? 0o222 : 0);
+      const handle = this._handle as ListenerHandle | null;
+      if (bits !== 0 && handle !== null) {
+        const err = handle.fchmod?.(bits) ?? null;
+        if (err !== null) {
+          handle.close();
+          this._handle = null;
+          throw errnoException(err.code, "uv_pipe_chmod");
+        }
+      }
       return this;
     }
     if (!("port" in options) && !("path" in options)) {
@@ -159,12 +214,19 @@ class ServerMethods extends EventEmitter {
       this[kListenTcp](host, port, family, backlog, flags);
       return;
     }
-    dns.lookup(host, (err: Error | null, ip: string, addressType: number) => {
+    const listeningId = this._listeningId;
+    dns.lookup(host, { all: true }, (err: Error | null, addresses: LookupEntry[]) => {
+      // close() (or another listen) since this lookup began makes it stale.
+      if (this._listeningId !== listeningId) return;
       if (err) {
         this.emit("error", err);
         return;
       }
-      this[kListenTcp](ip, port, ip ? addressType : 4, backlog, flags);
+      // Like Node, prefer an address that is not IPv6 link-local (it would
+      // need a scope id to bind).
+      const chosen = addresses.find((a) => !isLinkLocal(a.address)) ?? addresses[0];
+      const ip = chosen?.address;
+      this[kListenTcp](ip ?? null, port, ip ? chosen.family : 4, backlog, flags);
     });
   }
 
@@ -220,8 +282,8 @@ class ServerMethods extends EventEmitter {
   [kAdopt](handle: ListenerHandle, key: string): void {
     this._handle = handle;
     this._connectionKey = key;
-    handle.onConnection = (conn) => this[kOnConnection](conn);
-    handle.onError = (err) => this.emit("error", uvExceptionWithHostPort(err.code, "accept"));
+    (handle as ListenerHandle & { [kOwner]?: Server })[kOwner] = this;
+    handle.onconnection = onconnection;
     if (this._unref) handle.unref();
     process.nextTick(emitListeningNT, this);
   }
@@ -254,8 +316,9 @@ class ServerMethods extends EventEmitter {
       keepAlive: this.keepAlive,
       keepAliveInitialDelay: this.keepAliveInitialDelay * 1000,
     });
-    if (this.noDelay) conn.setNoDelay(true);
-    if (this.keepAlive) conn.setKeepAlive(true, this.keepAliveInitialDelay * 1000);
+    // Looked up at call time: code patches these on the handle, as in Node.
+    if (this.noDelay && conn.setNoDelay) conn.setNoDelay(true);
+    if (this.keepAlive && conn.setKeepAlive) conn.setKeepAlive(true, this.keepAliveInitialDelay);
     this._connections++;
     socket.server = this;
     socket._server = this;
@@ -281,9 +344,10 @@ class ServerMethods extends EventEmitter {
         this.once("close", cb);
       }
     }
+    // A listen() still waiting for its lookup must not go ahead.
+    this._listeningId++;
     const handle = this._handle;
     if (handle !== null) {
-      handle.onConnection = null;
       this._handle = null;
       // 'close' waits until the port is really free, so a listen() made in
       // the 'close' handler cannot meet EADDRINUSE.
@@ -390,22 +454,12 @@ export interface ServerConstructor {
 }
 
 /** A TCP or Unix socket server, as Node's `net.Server`. */
-export const Server: ServerConstructor = function Server(
-  this: Server | undefined,
-  options?: ServerOptions | ConnectionListener,
-  connectionListener?: ConnectionListener,
-): Server | void {
-  const Self = Server as unknown as ServerConstructor;
-  if (!(this instanceof Self)) return new Self(options, connectionListener);
-  initServer(this, options, connectionListener);
-} as unknown as ServerConstructor;
-Object.defineProperty(Server, "prototype", { value: ServerMethods.prototype });
-Object.defineProperty(ServerMethods.prototype, "constructor", {
-  value: Server,
-  writable: true,
-  configurable: true,
-});
-Object.setPrototypeOf(Server, EventEmitter);
+export const Server: ServerConstructor = nodeConstructor(
+  "Server",
+  ServerMethods,
+  EventEmitter,
+  initServer,
+);
 
 const warnConnections = deprecate(
   () => {},

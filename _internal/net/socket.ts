@@ -14,6 +14,8 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 import type { ConnectionHandle, NetAddress, TransportError } from "../transport/types.ts";
+import { isTransportError } from "../transport/types.ts";
+import { transport } from "../transport/select.ts";
 import {
   AbortError,
   ERR_INVALID_ARG_TYPE,
@@ -28,12 +30,17 @@ import {
   validateAbortSignal,
   validateFunction,
   validateInt32,
+  validateNumber,
 } from "../validators.ts";
 import { BlockList } from "./blocklist.ts";
-import { kAttach, kCancelConnect } from "./symbols.ts";
+import { kAdoptHandle, kConnected, kRace } from "./symbols.ts";
 import { connectSocket } from "./connect.ts";
+import { nodeConstructor } from "../constructor.ts";
 
 // Hidden per-socket state and steps, kept off the public surface.
+const kTos: unique symbol = Symbol("tos");
+const kOnreadEof: unique symbol = Symbol("onreadEof");
+const kOnreadBuf: unique symbol = Symbol("onreadBuf");
 const kAfterWrite: unique symbol = Symbol("afterWrite");
 const kAfterWriteFn: unique symbol = Symbol("afterWriteFn");
 const kArm: unique symbol = Symbol("arm");
@@ -166,6 +173,8 @@ class SocketMethods extends Duplex {
   /** The server that accepted this socket, if any. */
   declare server: unknown;
   declare _server: SocketOwner | null;
+  /** The HTTP message using this socket (set by http). */
+  declare _httpMessage: unknown;
   /** Timeout set by `setTimeout()`, in milliseconds. */
   declare timeout: number | undefined;
   /** Set by `resetAndDestroy()` so `_destroy` sends RST. */
@@ -173,7 +182,8 @@ class SocketMethods extends Duplex {
   /** Addresses tried by family autoselection, as "ip:port". */
   declare autoSelectFamilyAttemptedAddresses?: string[];
   declare blockList?: unknown;
-  declare [kCancelConnect]: (() => void) | null;
+  declare [kRace]: { abort(): void } | null;
+  declare [kTos]: number | null;
   declare [kReading]: boolean;
   declare [kBytesRead]: number;
   declare [kBytesDispatched]: number;
@@ -188,6 +198,8 @@ class SocketMethods extends Duplex {
   declare [kKeepAliveDelay]: number;
   declare [kUserOnread]: OnRead | null;
   declare [kUserOnreadRest]: Buffer | null;
+  declare [kOnreadEof]: boolean;
+  declare [kOnreadBuf]: Uint8Array | null;
 
   [kWatchSignal](signal: AbortSignal): void {
     validateAbortSignal(signal, "options.signal");
@@ -205,16 +217,28 @@ class SocketMethods extends Duplex {
     handle.onError = (err) => this[kOnError](err);
   }
 
-  /** Used by connect.ts once a connect attempt succeeded. */
-  [kAttach](handle: ConnectionHandle): void {
+  /** Makes `handle` this socket's `_handle` (a new connect, or a new attempt). */
+  [kAdoptHandle](handle: ConnectionHandle): void {
     this._handle = handle;
     this[kWire](handle);
+    this[kBytesRead] = 0;
+    this[kBytesDispatched] = 0;
+    if (this[kTos] !== null) handle.setTypeOfService?.(this[kTos]);
+    if (this[kUserOnread] !== null) this[kOnreadBuf] = nextOnreadBuffer(this[kUserOnread]);
+  }
+
+  /** Used by connect.ts once `_handle` has connected. */
+  [kConnected](): void {
+    const handle = this._handle!;
     this.connecting = false;
     this._sockname = null;
-    this[kCancelConnect] = null;
-    this[kTouch]();
-    if (this[kNoDelay]) handle.setNoDelay(true);
-    if (this[kKeepAlive]) handle.setKeepAlive(true, this[kKeepAliveDelay] * 1000);
+    this[kRace] = null;
+    if (this[kTimeoutMs] !== 0) this[kTouch]();
+    // Looked up at call time: code patches these on `_handle`, as in Node.
+    if (this[kNoDelay] && handle.setNoDelay) handle.setNoDelay(true);
+    if (this[kKeepAlive] && handle.setKeepAlive) {
+      handle.setKeepAlive(true, this[kKeepAliveDelay]);
+    }
     this.emit("connect");
     this.emit("ready");
     if (!this.isPaused()) this.read(0);
@@ -248,7 +272,11 @@ class SocketMethods extends Duplex {
 
   [kOnEof](): void {
     this[kReading] = false;
-    if (this[kUserOnreadRest] !== null) return; // delivered after the user's buffer drains
+    if (this[kUserOnreadRest] !== null) {
+      // The user's buffer still has bytes to take; end after them.
+      this[kOnreadEof] = true;
+      return;
+    }
     this.push(null);
     this.read(0);
   }
@@ -257,22 +285,36 @@ class SocketMethods extends Duplex {
     this.destroy(errnoException(err.code, err.syscall));
   }
 
-  /** The `onread` option: copy into the user's buffer, call their callback. */
+  /**
+   * The `onread` option: copy into the user's buffer and call their callback
+   * for each filled piece. Like Node, a buffer function is asked for a fresh
+   * buffer once at the start and after every callback; returning false or
+   * pausing stops delivery, and the rest waits for resume().
+   */
   [kDeliverOnread](data: Buffer): void {
-    const { buffer, callback } = this[kUserOnread]!;
+    const onread = this[kUserOnread]!;
     let offset = 0;
     while (offset < data.length) {
-      const target = typeof buffer === "function" ? buffer() : buffer;
+      const target = this[kOnreadBuf] ??= nextOnreadBuffer(onread);
       const n = Math.min(target.length, data.length - offset);
       target.set(data.subarray(offset, offset + n));
       offset += n;
-      if (callback.call(this, n, target) === false && offset < data.length) {
+      const verdict = onread.callback.call(this, n, target);
+      // Node asks a buffer function for the next buffer right after each callback.
+      if (typeof onread.buffer === "function") this[kOnreadBuf] = onread.buffer();
+      if ((verdict === false || this.isPaused()) && offset < data.length) {
         this[kUserOnreadRest] = data.subarray(offset);
         this[kStopReading]();
         return;
       }
+      if (verdict === false) this[kStopReading]();
     }
     this[kUserOnreadRest] = null;
+    if (this[kOnreadEof]) {
+      this[kOnreadEof] = false;
+      this.push(null);
+      this.read(0);
+    }
   }
 
   [kStopReading](): void {
@@ -302,15 +344,16 @@ class SocketMethods extends Duplex {
   }
 
   override resume(): this {
+    super.resume();
     if (this[kUserOnread] !== null && !this.destroyed) {
       const rest = this[kUserOnreadRest];
       if (rest !== null) {
         this[kUserOnreadRest] = null;
         this[kDeliverOnread](rest);
       }
-      if (this[kUserOnreadRest] === null) this[kStartReading]();
+      if (this[kUserOnreadRest] === null && !this.isPaused()) this[kStartReading]();
     }
-    return super.resume();
+    return this;
   }
 
   // --- writing -------------------------------------------------------------
@@ -416,11 +459,8 @@ class SocketMethods extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
-    const cancel = this[kCancelConnect];
-    if (cancel !== null) {
-      this[kCancelConnect] = null;
-      cancel();
-    }
+    this[kRace]?.abort();
+    this[kRace] = null;
     // A socket that was connecting owns a handle in Node, so its 'close'
     // comes a loop turn later and carries hadError, as for an open socket.
     const hadHandle = this._handle !== null || this.connecting;
@@ -534,7 +574,7 @@ class SocketMethods extends Duplex {
       this[kNoDelay] = enable;
       return this;
     }
-    if (enable !== this[kNoDelay]) {
+    if (this._handle.setNoDelay && enable !== this[kNoDelay]) {
       this[kNoDelay] = enable;
       this._handle.setNoDelay(enable);
     }
@@ -550,24 +590,34 @@ class SocketMethods extends Duplex {
       this[kKeepAliveDelay] = delay;
       return this;
     }
+    if (!this._handle.setKeepAlive) return this;
     if (on !== this[kKeepAlive] || (on && delay !== this[kKeepAliveDelay])) {
       this[kKeepAlive] = on;
       this[kKeepAliveDelay] = delay;
-      this._handle.setKeepAlive(on, delay * 1000);
+      this._handle.setKeepAlive(on, delay);
     }
     return this;
   }
 
   /** Sets IP_TOS (0-255) where the runtime supports it. */
   setTypeOfService(tos: number): this {
+    if (Number.isNaN(tos)) throw new ERR_INVALID_ARG_TYPE("tos", "number", tos);
     validateInt32(tos, "tos", 0, 255);
-    if (this._handle?.setTypeOfService) this._handle.setTypeOfService(tos);
+    if (this._handle === null) {
+      this[kTos] = tos;
+      return this;
+    }
+    if (tos !== this[kTos]) {
+      this[kTos] = tos;
+      this._handle.setTypeOfService?.(tos);
+    }
     return this;
   }
 
-  /** Reads IP_TOS where the runtime supports it. */
+  /** Reads IP_TOS: the value set before connecting, or the socket's. */
   getTypeOfService(): number | undefined {
-    return this._handle?.getTypeOfService?.();
+    if (this._handle === null || this.connecting) return this[kTos] ?? 0;
+    return this._handle.getTypeOfService?.() ?? this[kTos] ?? 0;
   }
 
   /** Keeps the process alive while this socket is open (the default). */
@@ -667,8 +717,9 @@ class SocketMethods extends Duplex {
   }
 
   get bufferSize(): number | undefined {
-    if (this._handle !== null) return this.writableLength + this._handle.bufferedBytes;
-    return undefined;
+    // Bytes the transport still holds belong to writes whose callback has
+    // not run, so writableLength already counts them.
+    return this._handle !== null ? this.writableLength : undefined;
   }
 
   /** True until connected (and after destroy). */
@@ -687,6 +738,12 @@ class SocketMethods extends Duplex {
     if (!this.readable && this.writable) return "writeOnly";
     return "closed";
   }
+}
+
+function noop(): void {}
+
+function nextOnreadBuffer(onread: OnRead): Uint8Array {
+  return typeof onread.buffer === "function" ? onread.buffer() : onread.buffer;
 }
 
 function onSocketTimer(socket: Socket): void {
@@ -708,9 +765,11 @@ function initSocket(self: Socket, options: SocketOptions | number | undefined): 
   self._pendingEncoding = "";
   self.server = null;
   self._server = null;
+  self._httpMessage = null;
   self.timeout = undefined;
   self.resetAndClosing = false;
-  self[kCancelConnect] = null;
+  self[kRace] = null;
+  self[kTos] = null;
   self[kReading] = false;
   self[kBytesRead] = 0;
   self[kBytesDispatched] = 0;
@@ -722,12 +781,19 @@ function initSocket(self: Socket, options: SocketOptions | number | undefined): 
   self[kLastQueued] = 0;
   self[kUserOnread] = null;
   self[kUserOnreadRest] = null;
+  self[kOnreadEof] = false;
+  self[kOnreadBuf] = null;
   if (opts.handle) {
     self._handle = opts.handle;
   } else if (opts.fd !== undefined) {
     validateInt32(opts.fd, "fd", 0);
-    // Neither runtime can adopt a raw descriptor through its public API.
-    throw new ERR_INVALID_FD_TYPE("UNKNOWN");
+    const t = transport();
+    const handle = t.openFd?.(opts.fd, noop);
+    if (handle === undefined) throw new ERR_INVALID_FD_TYPE("UNKNOWN");
+    if (isTransportError(handle)) {
+      throw new ERR_INVALID_FD_TYPE(handle.code === "ENOTSOCK" ? "PIPE" : "UNKNOWN");
+    }
+    self._handle = handle;
   }
   const onread = opts.onread;
   if (
@@ -739,9 +805,17 @@ function initSocket(self: Socket, options: SocketOptions | number | undefined): 
   }
   self[kNoDelay] = Boolean(opts.noDelay);
   self[kKeepAlive] = Boolean(opts.keepAlive);
-  self[kKeepAliveDelay] = ~~((opts.keepAliveInitialDelay ?? 0) / 1000);
+  let delay = opts.keepAliveInitialDelay;
+  if (delay !== undefined) {
+    validateNumber(delay, "options.keepAliveInitialDelay");
+    if (delay < 0) delay = 0;
+  }
+  self[kKeepAliveDelay] = ~~((delay ?? 0) / 1000);
   self.on("end", onReadableStreamEnd);
-  if (self._handle) self[kWire](self._handle);
+  if (self._handle) {
+    self[kWire](self._handle);
+    if (self[kUserOnread] !== null) self[kOnreadBuf] = nextOnreadBuffer(self[kUserOnread]);
+  }
   if (self._handle && opts.readable !== false) {
     if (opts.pauseOnConnect) {
       // deno-lint-ignore no-explicit-any
@@ -773,18 +847,9 @@ export interface SocketConstructor {
 /**
  * A TCP or Unix stream socket, as Node's `net.Socket`.
  */
-export const Socket: SocketConstructor = function Socket(
-  this: Socket | undefined,
-  options?: SocketOptions | number,
-): Socket | void {
-  const Self = Socket as unknown as SocketConstructor;
-  if (!(this instanceof Self)) return new Self(options);
-  initSocket(this, options);
-} as unknown as SocketConstructor;
-Object.defineProperty(Socket, "prototype", { value: SocketMethods.prototype });
-Object.defineProperty(SocketMethods.prototype, "constructor", {
-  value: Socket,
-  writable: true,
-  configurable: true,
-});
-Object.setPrototypeOf(Socket, Duplex);
+export const Socket: SocketConstructor = nodeConstructor(
+  "Socket",
+  SocketMethods,
+  Duplex,
+  initSocket,
+);

@@ -5,7 +5,9 @@
  * @module
  */
 
-/** Attaches a freshly connected handle to a socket. */
-export const kAttach: unique symbol = Symbol("attach");
-/** Holds the function that cancels an in-flight connect. */
-export const kCancelConnect: unique symbol = Symbol("cancelConnect");
+/** Makes a handle the socket's `_handle` and wires its callbacks. */
+export const kAdoptHandle: unique symbol = Symbol("adoptHandle");
+/** Called once the socket's handle has connected. */
+export const kConnected: unique symbol = Symbol("connected");
+/** The family-autoselection run in progress, if any (has `abort()`). */
+export const kRace: unique symbol = Symbol("race");

@@ -8,19 +8,26 @@
  * @module
  */
 import type {
+  ConnectableHandle,
   ConnectCallback,
-  ConnectionHandle,
   DoneCallback,
   NetAddress,
   ReadCallback,
+  TcpConnectOptions,
   TransportError,
 } from "./types.ts";
 import {
   type BunConnectOptions,
   type BunError,
   bunGlobal,
+  bunKeepAliveDelay,
   type BunSocket,
   type BunSocketHandlers,
+  bunUnixPath,
+  notASocket,
+  refuseAdopted,
+  setTypeOfService,
+  SocketOptions,
   toTransportError,
 } from "./bun_api.ts";
 
@@ -34,6 +41,11 @@ const EOF_DELIVERED = 2;
  * small chunks costs less than a syscall (and a packet) per chunk.
  */
 const kJoinLimit = 16 * 1024;
+
+/** The part of the `Bun` global that connects; tests pass a scripted one. */
+interface BunConnector {
+  connect(options: BunConnectOptions<BunConnection>): unknown;
+}
 
 /** Which side of a Unix connection was named: `""` marks the unnamed one. */
 interface UnixEnds {
@@ -52,13 +64,15 @@ function later(done: DoneCallback, err: TransportError | null): void {
 }
 
 /** One Bun socket as a libuv-shaped connection handle. */
-export class BunConnection implements ConnectionHandle {
+export class BunConnection implements ConnectableHandle {
   onRead: ReadCallback | null = null;
   onError: ((err: TransportError) => void) | null = null;
 
   /** `null` before `open` and after Bun closed the socket. */
   #socket: BunSocket<BunConnection> | null = null;
   #unix: UnixEnds | null;
+  /** The socket opened once; addresses are null until then. */
+  #opened = false;
   #reading = false;
   /** Our `close()`/`reset()` ran: no callbacks of any kind after it. */
   #closed = false;
@@ -84,12 +98,22 @@ export class BunConnection implements ConnectionHandle {
   #local: NetAddress | null = null;
   #remote: NetAddress | null = null;
 
-  // Connect state: `done` until settled, and whether Bun.connect() is still
-  // on the stack (it calls back synchronously for some failures).
+  /** Not open yet: created to connect, or connecting. */
+  #pending = false;
+  /** Set until `connect()` has been called. */
+  #connector: BunConnector | null = null;
   #connectDone: ConnectCallback | null = null;
+  /** Bun.connect() is on the stack: it calls back synchronously at times. */
   #connectInCall = false;
-  #cancelled = false;
+  /** The outcome Bun reported inside the call, to be settled after it. */
+  #early: TransportError | null | undefined = undefined;
   #bindRequested = false;
+  /** Opening an existing fd: refusals made inside the call are returned. */
+  #adopting = false;
+  #refusal: TransportError | null = null;
+
+  /** The latest options set while pending, applied on open. */
+  #options: SocketOptions | null = null;
 
   constructor(unix: UnixEnds | null) {
     this.#unix = unix;
@@ -101,6 +125,7 @@ export class BunConnection implements ConnectionHandle {
     const own = socket as BunSocket<BunConnection>;
     own.data = conn;
     conn.#socket = own;
+    conn.#opened = true;
     own.pause();
     return conn;
   }
@@ -128,8 +153,13 @@ export class BunConnection implements ConnectionHandle {
   write(bytes: Uint8Array, done: DoneCallback): void {
     if (this.#closed) return;
     const socket = this.#socket;
-    if (socket === null || this.#writeEnded) return later(done, this.#writeError());
-    if (this.#qHead < this.#qBufs.length) return this.#enqueue(bytes, 0, done);
+    if (this.#writeEnded || (socket === null && !this.#pending)) {
+      return later(done, this.#writeError());
+    }
+    // While pending, writes wait in the queue for `open`.
+    if (socket === null || this.#qHead < this.#qBufs.length) {
+      return this.#enqueue(bytes, 0, done);
+    }
     const n = socket.write(bytes);
     if (n === bytes.byteLength) return done(null);
     if (n < 0 || this.#socket !== socket) return later(done, this.#writeError());
@@ -143,10 +173,12 @@ export class BunConnection implements ConnectionHandle {
     if (total <= kJoinLimit) return this.write(join(chunks, total), done);
     if (this.#closed) return;
     const socket = this.#socket;
-    if (socket === null || this.#writeEnded) return later(done, this.#writeError());
+    if (this.#writeEnded || (socket === null && !this.#pending)) {
+      return later(done, this.#writeError());
+    }
     let i = 0;
     let offset = 0;
-    if (this.#qHead === this.#qBufs.length) {
+    if (socket !== null && this.#qHead === this.#qBufs.length) {
       for (; i < chunks.length; i++) {
         const n = socket.write(chunks[i]);
         if (n < 0 || this.#socket !== socket) return later(done, this.#writeError());
@@ -165,12 +197,13 @@ export class BunConnection implements ConnectionHandle {
 
   shutdown(done: DoneCallback): void {
     if (this.#closed) return;
-    if (this.#socket === null || this.#writeEnded) {
+    if ((this.#socket === null && !this.#pending) || this.#writeEnded) {
       return later(done, { code: "ENOTCONN", syscall: "shutdown" });
     }
     this.#writeEnded = true;
     this.#shutdownDone = done;
-    if (this.#qHead === this.#qBufs.length) this.#finishShutdown();
+    // A pending one waits for `open`, which flushes the queue first.
+    if (this.#socket !== null && this.#qHead === this.#qBufs.length) this.#finishShutdown();
   }
 
   close(): void {
@@ -189,42 +222,49 @@ export class BunConnection implements ConnectionHandle {
     socket?.terminate();
   }
 
+  // The option setters remember the latest value for a pending connect and
+  // apply it now when the socket is open.
+
   ref(): void {
-    this.#socket?.ref();
+    if (this.#socket !== null) this.#socket.ref();
+    else if (this.#pending) this.#pendingOptions().refed = true;
   }
 
   unref(): void {
-    this.#socket?.unref();
+    if (this.#socket !== null) this.#socket.unref();
+    else if (this.#pending) this.#pendingOptions().refed = false;
   }
 
   setNoDelay(enable: boolean): void {
-    this.#socket?.setNoDelay(enable);
+    if (this.#socket !== null) this.#socket.setNoDelay(enable);
+    else if (this.#pending) this.#pendingOptions().noDelay = enable;
   }
 
-  setKeepAlive(enable: boolean, initialDelayMs: number): void {
-    // Bun rejects delays outside int32 with a RangeError; Node clamps quietly.
-    const delay = Math.min(Math.max(Math.trunc(initialDelayMs) || 0, 0), 0x7fffffff);
-    this.#socket?.setKeepAlive(enable, delay);
+  setKeepAlive(enable: boolean, initialDelaySecs: number): void {
+    const ms = bunKeepAliveDelay(initialDelaySecs);
+    if (this.#socket !== null) this.#socket.setKeepAlive(enable, ms);
+    else if (this.#pending) this.#pendingOptions().keepAlive = [enable, ms];
   }
 
   setTypeOfService(tos: number): boolean {
+    if (this.#unix !== null) return false;
     const socket = this.#socket;
-    if (socket === null || this.#unix !== null) return false;
-    try {
-      return socket.setTypeOfService(tos) === 0;
-    } catch {
-      return false;
-    }
+    if (socket !== null) return setTypeOfService(socket, tos);
+    if (!this.#pending || this.#closed) return false;
+    this.#pendingOptions().tos = tos;
+    return true;
   }
 
   getTypeOfService(): number | undefined {
+    if (this.#unix !== null) return undefined;
     const socket = this.#socket;
-    if (socket === null || this.#unix !== null) return undefined;
+    if (socket === null) return this.#pending ? this.#options?.tos ?? undefined : undefined;
     const tos = socket.getTypeOfService();
     return tos < 0 ? undefined : tos;
   }
 
   localAddress(): NetAddress | string | null {
+    if (!this.#opened) return null;
     if (this.#unix !== null) return this.#unix.local;
     const s = this.#socket;
     if (this.#local === null && s !== null) {
@@ -234,6 +274,7 @@ export class BunConnection implements ConnectionHandle {
   }
 
   remoteAddress(): NetAddress | string | null {
+    if (!this.#opened) return null;
     if (this.#unix !== null) return this.#unix.remote;
     const s = this.#socket;
     if (this.#remote === null && s !== null) {
@@ -242,8 +283,13 @@ export class BunConnection implements ConnectionHandle {
     return this.#remote === null ? null : { ...this.#remote };
   }
 
+  #pendingOptions(): SocketOptions {
+    return this.#options ??= new SocketOptions();
+  }
+
   #markClosed(): void {
     this.#closed = true;
+    this.#connectDone = null;
     this.#reading = false;
     this.#held = null;
     this.#shutdownDone = null;
@@ -377,53 +423,110 @@ export class BunConnection implements ConnectionHandle {
 
   // --- connect ---------------------------------------------------------------
 
-  /** Starts `Bun.connect`; see `Transport.connectTcp` for the contract. */
-  static connect(
-    options: Omit<BunConnectOptions<BunConnection>, "socket">,
-    unix: UnixEnds | null,
-    done: ConnectCallback,
-  ): () => void {
-    const conn = new BunConnection(unix);
-    conn.#connectDone = done;
-    conn.#bindRequested = options.localAddress !== undefined;
-    conn.#connectInCall = true;
-    try {
-      // With a `connectError` handler Bun rejects this promise as handled.
-      bunGlobal().connect({
-        ...options,
-        allowHalfOpen: true,
-        data: conn,
-        socket: BunConnection.#clientHandlers,
-      });
-    } catch (err) {
-      conn.#connectFailed(err);
-    }
-    conn.#connectInCall = false;
-    return () => conn.#cancel();
+  /**
+   * A handle to connect later, for `Transport.createTcp`/`createPipe`.
+   * `bun` is replaced in tests.
+   */
+  static create(pipe: boolean, bun: BunConnector = bunGlobal()): BunConnection {
+    const conn = new BunConnection(pipe ? { local: "", remote: "" } : null);
+    conn.#pending = true;
+    conn.#connector = bun;
+    return conn;
   }
 
-  #cancel(): void {
-    if (this.#connectDone === null) return;
-    this.#connectDone = null;
-    this.#cancelled = true;
-    // A socket that opened while its `done` was still queued is ours to drop.
-    if (this.#socket !== null) this.close();
+  /** See `ConnectableHandle.connect`; only the first call counts. */
+  connect(target: TcpConnectOptions | string, done: ConnectCallback): void {
+    const bun = this.#connector;
+    if (bun === null || this.#closed) return;
+    this.#connector = null;
+    this.#connectDone = done;
+    if (typeof target === "string") {
+      this.#unix = { local: "", remote: target };
+      return this.#start(bun, { unix: bunUnixPath(target) });
+    }
+    this.#unix = null;
+    const { host, port, localAddress, localPort } = target;
+    if (localAddress === undefined && localPort === undefined) {
+      return this.#start(bun, { hostname: host, port });
+    }
+    this.#bindRequested = true;
+    // Bun ignores `localPort` without `localAddress`.
+    const any = host.includes(":") ? "::" : "0.0.0.0";
+    this.#start(bun, {
+      hostname: host,
+      port,
+      localAddress: localAddress ?? any,
+      localPort: localPort ?? 0,
+    });
+  }
+
+  /**
+   * Opens an already connected stream socket by its fd. Bun opens an fd
+   * before `connect` returns, so a refusal is returned here (and `done`
+   * never runs); `done(null)` follows asynchronously otherwise.
+   */
+  static adoptFd(
+    fd: number,
+    done: ConnectCallback,
+    bun: BunConnector = bunGlobal(),
+  ): BunConnection | TransportError {
+    const conn = new BunConnection(null);
+    conn.#pending = true;
+    conn.#adopting = true;
+    conn.#connectDone = done;
+    conn.#start(bun, { fd });
+    return conn.#refusal ?? conn;
+  }
+
+  #start(bun: BunConnector, options: Omit<BunConnectOptions<BunConnection>, "socket">): void {
+    this.#connectInCall = true;
+    try {
+      // With a `connectError` handler Bun rejects this promise as handled.
+      bun.connect({
+        ...options,
+        allowHalfOpen: true,
+        data: this,
+        socket: BunConnection.clientEvents,
+      });
+    } catch (err) {
+      this.#connectFailed(err);
+    }
+    this.#connectInCall = false;
+    // Scheduled only now: Bun may drain microtasks before connect() returns.
+    const early = this.#early;
+    if (early !== undefined) {
+      this.#early = undefined;
+      queueMicrotask(() => this.#settle(early));
+    }
   }
 
   #connected(socket: BunSocket<BunConnection>): void {
-    if (this.#cancelled) {
-      this.#closed = true;
+    this.#pending = false;
+    if (this.#closed) {
       socket.close();
       return;
     }
+    if (this.#adopting) {
+      const refusal = refuseAdopted(socket);
+      if (refusal !== null) {
+        // Bun owns the fd now: closing the socket is the only way to free it.
+        this.#deadCode = refusal.code;
+        socket.close();
+        return this.#refuse(refusal);
+      }
+      if (socket.localAddress === undefined) this.#unix = { local: "", remote: "" };
+    }
     this.#socket = socket;
-    socket.pause();
-    if (this.#connectInCall) queueMicrotask(() => this.#settle(null));
+    this.#opened = true;
+    if (!this.#reading) socket.pause();
+    this.#options?.apply(socket, this.#unix === null);
+    if (this.#connectInCall) this.#early = null;
     else this.#settle(null);
   }
 
   #connectFailed(err: unknown): void {
-    if (this.#cancelled) return;
+    this.#pending = false;
+    if (this.#closed) return;
     const e = toTransportError(err, "connect", "ECONNREFUSED");
     // Node names `bind` when the local address cannot be taken.
     if (
@@ -432,17 +535,37 @@ export class BunConnection implements ConnectionHandle {
     ) {
       e.syscall = "bind";
     }
+    // Bun says ECONNREFUSED for an fd that is closed or not a socket.
+    const failure = this.#adopting ? notASocket() : e;
+    this.#deadCode = failure.code;
+    this.#refuse(failure);
+  }
+
+  #refuse(err: TransportError): void {
+    if (this.#connectInCall) {
+      if (this.#adopting) {
+        this.#refusal = err;
+        this.#connectDone = null;
+      } else {
+        this.#early = err;
+      }
+      return;
+    }
     // Always deferred: thrown from Bun's `connectError`, an exception in
     // `done` would turn into a rejection of Bun's promise, not an uncaught error.
-    queueMicrotask(() => this.#settle(e));
+    queueMicrotask(() => this.#settle(err));
   }
 
   #settle(err: TransportError | null): void {
     const done = this.#connectDone;
     if (done === null) return;
     this.#connectDone = null;
-    if (err === null) done(null, this);
-    else done(err, null);
+    done(err);
+    if (err !== null) {
+      if (!this.#closed) this.#failWrites(err.code);
+    } else if (this.#qHead < this.#qBufs.length || this.#shutdownDone !== null) {
+      this.#flush();
+    }
   }
 
   /** Events shared by accepted and connected sockets. */
@@ -464,7 +587,8 @@ export class BunConnection implements ConnectionHandle {
     },
   };
 
-  static readonly #clientHandlers: BunSocketHandlers<BunConnection> = {
+  /** Events of `Bun.connect` sockets; public for the scripted tests. */
+  static readonly clientEvents: BunSocketHandlers<BunConnection> = {
     ...BunConnection.events,
     open(socket) {
       socket.data.#connected(socket);

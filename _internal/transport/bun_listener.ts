@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { chmodSync, statSync } from "node:fs";
 import type {
   ConnectionHandle,
   ListenerHandle,
@@ -15,16 +16,17 @@ import {
   type BunListenerSocket,
   type BunListenOptions,
   type BunSocketHandlers,
+  bunUnixPath,
   toTransportError,
 } from "./bun_api.ts";
 import { BunConnection } from "./bun_conn.ts";
 
 /** One Bun listener as a libuv-shaped listener handle. */
 class BunListener implements ListenerHandle {
-  onConnection: ((conn: ConnectionHandle) => void) | null = null;
-  onError: ((err: TransportError) => void) | null = null;
+  onconnection: ((err: TransportError | null, conn: ConnectionHandle | null) => void) | null = null;
 
   #listener: BunListenerSocket | null = null;
+  /** The Unix path (`""` when adopted from an fd), or null for TCP. */
   #path: string | null;
   #address: NetAddress | null = null;
 
@@ -43,6 +45,22 @@ class BunListener implements ListenerHandle {
 
   unref(): void {
     this.#listener?.unref();
+  }
+
+  fchmod(bits: number): TransportError | null {
+    const path = this.#path;
+    if (path === null || path.length === 0 || path.charCodeAt(0) === 0) {
+      return { code: "EINVAL", syscall: "uv_pipe_chmod" };
+    }
+    try {
+      // Bun has no chmod of its own: its node:fs is the runtime's file API.
+      const mode = statSync(path).mode & 0o7777;
+      if ((mode & bits) !== bits) chmodSync(path, mode | bits);
+      return null;
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? "EPERM";
+      return { code, syscall: "uv_pipe_chmod" };
+    }
   }
 
   close(done?: () => void): void {
@@ -74,9 +92,11 @@ class BunListener implements ListenerHandle {
     } catch (err) {
       return toTransportError(err, "listen", "EINVAL");
     }
-    if (path === null) {
-      const name: Record<string, unknown> = {};
-      handle.#listener.getsockname(name);
+    const name: Record<string, unknown> = {};
+    handle.#listener.getsockname(name);
+    // An adopted fd is TCP exactly when Bun can name its address.
+    if (options.fd !== undefined && name.family === undefined) handle.#path = "";
+    if (handle.#path === null) {
       handle.#address = {
         address: String(name.address ?? options.hostname),
         port: Number(name.port ?? handle.#listener.port),
@@ -93,9 +113,10 @@ class BunListener implements ListenerHandle {
       const listener = socket.data;
       const path = listener.#path;
       const conn = BunConnection.adopt(socket, path === null ? null : { local: path, remote: "" });
-      const onConnection = listener.onConnection;
-      if (onConnection === null) conn.close();
-      else onConnection(conn);
+      // Looked up now and called as a method: Node code swaps
+      // `server._handle.onconnection` after listen().
+      if (typeof listener.onconnection === "function") listener.onconnection(null, conn);
+      else conn.close();
     },
   };
 }
@@ -117,9 +138,11 @@ export function listenUnix(path: string, _backlog: number): ListenerHandle | Tra
 }
 
 /**
- * Bun strips a leading `file://`, `unix://` or `sock://` from Unix paths;
- * such a path is relative, so `./` keeps it naming the same file.
+ * `Transport.listenFd` over Bun: listens on an already bound TCP or Unix
+ * socket (Node's `listen({ fd })`). A Unix listener adopted this way reports
+ * its address as `""`: Bun cannot tell its path. `close()` closes the fd and,
+ * as libuv does for an fd it did not bind, leaves a socket file in place.
  */
-export function bunUnixPath(path: string): string {
-  return /^(?:file|unix|sock):\/\//.test(path) ? `./${path}` : path;
+export function listenFd(fd: number, _backlog: number): ListenerHandle | TransportError {
+  return BunListener.listen({ fd }, null);
 }

@@ -8,12 +8,17 @@
  *   reports as `::ffff:a.b.c.d` with family IPv6, as Node does;
  * - no keep-alive delay and no `SO_LINGER` (so no RST on `reset()`);
  * - `reusePort` only on Linux and only with `--unstable-net` (without it
- *   Deno exits the process, so it must not even be tried).
+ *   Deno exits the process, so it must not even be tried);
+ * - no unref of a connect in progress: a pending `Deno.connect` holds the
+ *   process until it settles, whatever `unref()` says (applied on open).
+ *   On loopback that is at once, unless the peer's accept queue is full;
+ *   `close()` does withdraw a pending connect.
  *
  * @module
  */
 import type {
   Capabilities,
+  ConnectableHandle,
   ConnectCallback,
   ListenerHandle,
   TcpConnectOptions,
@@ -21,7 +26,7 @@ import type {
   Transport,
   TransportError,
 } from "./types.ts";
-import { DenoConnection } from "./deno_conn.ts";
+import { closeQuietly, DenoConnection } from "./deno_conn.ts";
 import { DenoListener } from "./deno_listener.ts";
 import { toTransportError } from "./deno_errors.ts";
 
@@ -41,7 +46,9 @@ function detectCapabilities(): Capabilities {
     ipv6Only: false,
     localBind: false,
     keepAliveDelay: false,
-    reset: false,
+    reset: false, // A pending connect op holds the event loop; Deno aborts it on close, Bun cannot.
+    unrefPendingConnect: false,
+    cancelPendingConnect: true,
   });
 }
 
@@ -54,8 +61,8 @@ export function createDenoTransport(): Transport {
       return listenTcp(options, capabilities);
     },
     listenUnix,
-    connectTcp,
-    connectUnix,
+    createTcp: () => new DenoClientHandle(true),
+    createPipe: () => new DenoClientHandle(false),
   };
 }
 
@@ -107,7 +114,38 @@ function isWildcard(address: string): boolean {
   return address === "0.0.0.0" || address === "::";
 }
 
-function connectTcp(options: TcpConnectOptions, done: ConnectCallback): () => void {
+/** A client handle: created unconnected, as libuv's `uv_tcp_init`, then connected once. */
+class DenoClientHandle extends DenoConnection implements ConnectableHandle {
+  readonly #isTcp: boolean;
+  #started = false;
+
+  constructor(tcp: boolean) {
+    super(null, tcp);
+    this.#isTcp = tcp;
+  }
+
+  connect(target: TcpConnectOptions | string, done: ConnectCallback): void {
+    // A second connect is ignored: libuv refuses it synchronously and never
+    // calls it back, and this contract has no return value to refuse with.
+    if (this.#started) return;
+    this.#started = true;
+    if (this.#isTcp !== (typeof target !== "string")) {
+      return failConnect(this, done, {
+        code: "EINVAL",
+        syscall: "connect",
+        detail: this.#isTcp ? "a TCP handle needs a host and port" : "a pipe needs a path",
+      });
+    }
+    if (typeof target === "string") connectUnix(this, target, done);
+    else connectTcp(this, target, done);
+  }
+}
+
+function connectTcp(
+  handle: DenoConnection,
+  options: TcpConnectOptions,
+  done: ConnectCallback,
+): void {
   const { localAddress, localPort } = options;
   const port = localPort ?? 0;
   const wantsBind = (localAddress !== undefined && !isWildcard(localAddress)) || port !== 0;
@@ -121,11 +159,17 @@ function connectTcp(options: TcpConnectOptions, done: ConnectCallback): () => vo
     const any = options.host.includes(":") ? "::" : "0.0.0.0";
     if (port !== 0) {
       const busy = probeLocalPort(localAddress ?? any, port);
-      if (busy !== null) return failConnect(done, busy);
+      if (busy !== null) return failConnect(handle, done, busy);
     }
     expected = { address: localAddress, port };
   }
   const abort = new AbortController();
+  // Aborted only from a later macrotask: Deno.connect checks its signal
+  // after building the connection, and an abort landing between the op's
+  // completion and that check throws AbortError with the new connection
+  // neither returned nor closed. Once a timer runs, every settled connect
+  // is past that check; one that settles later is closed unseen.
+  if (!DenoConnection.start(handle, () => setTimeout(() => abort.abort(), 0))) return;
   const pending = Deno.connect({
     transport: "tcp",
     hostname: options.host,
@@ -134,7 +178,7 @@ function connectTcp(options: TcpConnectOptions, done: ConnectCallback): () => vo
     autoSelectFamily: false,
     signal: abort.signal,
   });
-  return settleConnect(pending, true, done, () => abort.abort(), expected);
+  settleConnect(handle, pending, done, expected);
 }
 
 /** The local side a connect asked for (emulated bind). */
@@ -165,70 +209,52 @@ function matchesLocal(conn: Deno.Conn, expected: LocalExpectation): boolean {
   return expected.port === 0 || local.port === expected.port;
 }
 
-function connectUnix(path: string, done: ConnectCallback): () => void {
+function connectUnix(handle: DenoConnection, path: string, done: ConnectCallback): void {
   if (new TextEncoder().encode(path).length >= kSunPathMax) {
-    return failConnect(done, {
+    return failConnect(handle, done, {
       // Node 22+ refuses rather than truncates an over-long path: EINVAL.
       code: "EINVAL",
       syscall: "connect",
       detail: `path longer than ${kSunPathMax - 1} bytes`,
     });
   }
-  // UnixConnectOptions has no signal: a cancelled connect runs to its end
-  // and the connection it may yield is closed unseen.
-  return settleConnect(Deno.connect({ transport: "unix", path }), false, done, null);
+  // UnixConnectOptions has no signal: a connect closed while pending runs
+  // to its end and the connection it may yield is closed unseen.
+  if (!DenoConnection.start(handle, null)) return;
+  settleConnect(handle, Deno.connect({ transport: "unix", path }), done, null);
 }
 
-/** Reports `err` on a later turn unless cancelled first. */
-function failConnect(done: ConnectCallback, err: TransportError): () => void {
-  let cancelled = false;
+/** Fails `handle`'s connect with `err` on a later turn, unless it is closed first. */
+function failConnect(handle: DenoConnection, done: ConnectCallback, err: TransportError): void {
   queueMicrotask(() => {
-    if (!cancelled) done(err, null);
+    if (DenoConnection.fail(handle)) done(err);
   });
-  return () => {
-    cancelled = true;
-  };
 }
 
 function settleConnect(
+  handle: DenoConnection,
   pending: Promise<Deno.Conn>,
-  tcp: boolean,
   done: ConnectCallback,
-  abort: (() => void) | null,
-  expected: LocalExpectation | null = null,
-): () => void {
-  let state: "pending" | "settled" | "cancelled" = "pending";
+  expected: LocalExpectation | null,
+): void {
   pending.then(
     (conn) => {
-      if (state === "cancelled") {
-        try {
-          conn.close();
-        } catch {
-          // Nothing left to release.
+      if (expected !== null && !matchesLocal(conn, expected)) {
+        closeQuietly(conn);
+        if (DenoConnection.fail(handle)) {
+          done({
+            code: "EINVAL",
+            syscall: "bind",
+            detail: "Deno cannot bind a socket before connecting",
+          });
         }
         return;
       }
-      state = "settled";
-      if (expected !== null && !matchesLocal(conn, expected)) {
-        conn.close();
-        done({
-          code: "EINVAL",
-          syscall: "bind",
-          detail: "Deno cannot bind a socket before connecting",
-        }, null);
-        return;
-      }
-      done(null, new DenoConnection(conn, tcp));
+      if (DenoConnection.open(handle, conn)) done(null);
     },
     (err) => {
-      if (state === "cancelled") return;
-      state = "settled";
-      done(toTransportError(err, "connect"), null);
+      // A closed handle's connect may end in AbortError: not news.
+      if (DenoConnection.fail(handle)) done(toTransportError(err, "connect"));
     },
   );
-  return () => {
-    if (state !== "pending") return;
-    state = "cancelled";
-    abort?.();
-  };
 }

@@ -6,6 +6,16 @@
  * half-closed socket must stay readable. Writes go through a JS queue that
  * survives the partial writes `conn.write` reports.
  *
+ * A client handle exists before its socket does (constructed with `null`),
+ * as a libuv handle does before `uv_tcp_connect`: net hands it out as
+ * `socket._handle` at once. Until `DenoConnection.open` gives it a socket,
+ * option calls are remembered and applied on open (the latest call wins),
+ * `readStart()`/`readStop()` decide whether reading starts on open, writes
+ * and `shutdown()` are queued and flushed on open, and the addresses are
+ * null. Deno offers no way to unref a pending `Deno.connect`, so `unref()`
+ * takes effect only once the connect has settled; on loopback that is at
+ * once, unless the peer's accept queue is full.
+ *
  * @module
  */
 import type {
@@ -70,9 +80,18 @@ export class DenoConnection implements ConnectionHandle {
   onRead: ReadCallback | null = null;
   onError: ((err: TransportError) => void) | null = null;
 
-  #conn: Deno.Conn;
-  #tcp: Deno.TcpConn | null;
+  // Null while a connect is pending; a failed connect leaves it null and
+  // the handle closed.
+  #conn: Deno.Conn | null;
+  #tcp: Deno.TcpConn | null = null;
+  #isTcp: boolean;
   #closed = false;
+  // Only until open: how close() withdraws a started connect, and the
+  // options to apply on open (undefined: never set).
+  #cancel: (() => void) | null = null;
+  #refed = true;
+  #noDelay: boolean | undefined;
+  #keepAlive: boolean | undefined;
 
   #wantRead = false;
   #reading = false;
@@ -96,9 +115,59 @@ export class DenoConnection implements ConnectionHandle {
   #writeError: TransportError | null = null;
   #shutdownDone: DoneCallback | null = null;
 
-  constructor(conn: Deno.Conn, tcp: boolean) {
+  /** `conn` is null for a handle still to connect; `tcp` says whether TCP options apply. */
+  constructor(conn: Deno.Conn | null, tcp: boolean) {
     this.#conn = conn;
-    this.#tcp = tcp ? conn as Deno.TcpConn : null;
+    this.#isTcp = tcp;
+    if (tcp && conn !== null) this.#tcp = conn as Deno.TcpConn;
+  }
+
+  /**
+   * Records that `handle`'s connect is starting and how `close()` withdraws
+   * it. False when the handle is closed already: then nothing may start.
+   */
+  static start(handle: DenoConnection, cancel: (() => void) | null): boolean {
+    if (handle.#closed) return false;
+    handle.#cancel = cancel;
+    return true;
+  }
+
+  /**
+   * Gives a pending handle its socket and applies what was asked while
+   * pending. False when the handle was closed meanwhile: the socket is then
+   * closed unseen and the connect must not be reported.
+   */
+  static open(handle: DenoConnection, conn: Deno.Conn): boolean {
+    if (handle.#closed) {
+      closeQuietly(conn);
+      return false;
+    }
+    handle.#cancel = null;
+    handle.#conn = conn;
+    if (handle.#isTcp) {
+      const tcp = handle.#tcp = conn as Deno.TcpConn;
+      if (handle.#noDelay !== undefined) tcp.setNoDelay(handle.#noDelay);
+      if (handle.#keepAlive !== undefined) tcp.setKeepAlive(handle.#keepAlive);
+    }
+    if (!handle.#refed) conn.unref();
+    if (handle.#wantRead) handle.#readNext();
+    if (handle.#head < handle.#chunks.length) handle.#writeLoop();
+    else if (handle.#shutdownDone !== null) handle.#shutdownNow();
+    return true;
+  }
+
+  /**
+   * Marks a pending handle as dead after its connect failed; anything queued
+   * on it fails with ECANCELED. False when it was closed meanwhile: the
+   * failure must then not be reported.
+   */
+  static fail(handle: DenoConnection): boolean {
+    if (handle.#closed) return false;
+    handle.#closed = true;
+    handle.#cancel = null;
+    handle.#wantRead = false;
+    handle.#failQueue(kCanceled);
+    return true;
   }
 
   get bufferedBytes(): number {
@@ -108,7 +177,7 @@ export class DenoConnection implements ConnectionHandle {
   readStart(): void {
     if (this.#closed || this.#eof) return;
     this.#wantRead = true;
-    if (!this.#reading) this.#readNext();
+    if (!this.#reading && this.#conn !== null) this.#readNext();
   }
 
   readStop(): void {
@@ -119,7 +188,7 @@ export class DenoConnection implements ConnectionHandle {
 
   #readNext(): void {
     this.#reading = true;
-    this.#conn.read(this.#buf ??= new Uint8Array(this.#bufSize)).then(
+    this.#conn!.read(this.#buf ??= new Uint8Array(this.#bufSize)).then(
       this.#onReadDone,
       this.#onReadFail,
     );
@@ -181,7 +250,7 @@ export class DenoConnection implements ConnectionHandle {
     this.#chunks.push(bytes);
     this.#dones.push(done);
     this.#queued += bytes.length;
-    if (!this.#writing) this.#writeLoop();
+    if (!this.#writing && this.#conn !== null) this.#writeLoop();
   }
 
   writev(chunks: Uint8Array[], done: DoneCallback): void {
@@ -197,7 +266,7 @@ export class DenoConnection implements ConnectionHandle {
       this.#dones.push(i === last ? done : null);
       this.#queued += chunk.length;
     }
-    if (!this.#writing) this.#writeLoop();
+    if (!this.#writing && this.#conn !== null) this.#writeLoop();
   }
 
   #refuseWrite(done: DoneCallback): boolean {
@@ -217,7 +286,7 @@ export class DenoConnection implements ConnectionHandle {
         let n = 0;
         if (data.length > 0) {
           try {
-            n = await this.#conn.write(data);
+            n = await this.#conn!.write(data);
           } catch (err) {
             return this.#failQueue(this.#closed ? kCanceled : toTransportError(err, "write"));
           }
@@ -318,7 +387,7 @@ export class DenoConnection implements ConnectionHandle {
     }
     this.#ended = true;
     this.#shutdownDone = done;
-    if (!this.#writing) this.#shutdownNow();
+    if (!this.#writing && this.#conn !== null) this.#shutdownNow();
   }
 
   async #shutdownNow(): Promise<void> {
@@ -326,7 +395,7 @@ export class DenoConnection implements ConnectionHandle {
     this.#shutdownDone = null;
     let err: TransportError | null = null;
     try {
-      await this.#conn.closeWrite();
+      await this.#conn!.closeWrite();
     } catch (e) {
       err = this.#closed ? { ...kCanceled, syscall: "shutdown" } : toTransportError(e, "shutdown");
     }
@@ -338,14 +407,21 @@ export class DenoConnection implements ConnectionHandle {
     this.#closed = true;
     this.#wantRead = false;
     this.#buf = null;
+    if (this.#conn === null) {
+      const cancel = this.#cancel;
+      this.#cancel = null;
+      cancel?.();
+      // Nothing reached the kernel: fail what was queued on a later turn,
+      // as an open socket's rejected ops would.
+      if (this.#head < this.#chunks.length || this.#shutdownDone !== null) {
+        queueMicrotask(() => this.#failQueue(kCanceled));
+      }
+      return;
+    }
     // Pending read, write and shutdown ops reject once the resource is gone;
     // their handlers then run any queued callbacks with ECANCELED, as libuv
     // does for write requests on a closed handle.
-    try {
-      this.#conn.close();
-    } catch {
-      // Already released by the runtime: nothing left to free.
-    }
+    closeQuietly(this.#conn);
   }
 
   reset(): void {
@@ -354,26 +430,45 @@ export class DenoConnection implements ConnectionHandle {
   }
 
   ref(): void {
-    if (!this.#closed) this.#conn.ref();
+    if (this.#closed) return;
+    this.#refed = true;
+    this.#conn?.ref();
   }
 
   unref(): void {
-    if (!this.#closed) this.#conn.unref();
+    if (this.#closed) return;
+    this.#refed = false;
+    this.#conn?.unref();
   }
 
   setNoDelay(enable: boolean): void {
-    if (!this.#closed) this.#tcp?.setNoDelay(enable);
+    if (this.#closed || !this.#isTcp) return;
+    if (this.#tcp !== null) this.#tcp.setNoDelay(enable);
+    else this.#noDelay = enable;
   }
 
-  setKeepAlive(enable: boolean, _initialDelayMs: number): void {
-    if (!this.#closed) this.#tcp?.setKeepAlive(enable);
+  setKeepAlive(enable: boolean, _initialDelaySecs: number): void {
+    // Deno sets SO_KEEPALIVE only: the kernel's default delay applies
+    // (`capabilities.keepAliveDelay` is false).
+    if (this.#closed || !this.#isTcp) return;
+    if (this.#tcp !== null) this.#tcp.setKeepAlive(enable);
+    else this.#keepAlive = enable;
   }
 
   localAddress(): NetAddress | string | null {
-    return toAddress(this.#conn.localAddr);
+    return this.#conn === null ? null : toAddress(this.#conn.localAddr);
   }
 
   remoteAddress(): NetAddress | string | null {
-    return toAddress(this.#conn.remoteAddr);
+    return this.#conn === null ? null : toAddress(this.#conn.remoteAddr);
+  }
+}
+
+/** Closes a socket nobody will use; it may already be gone. */
+export function closeQuietly(resource: { close(): void }): void {
+  try {
+    resource.close();
+  } catch {
+    // Already released by the runtime: nothing left to free.
   }
 }

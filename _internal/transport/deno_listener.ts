@@ -4,13 +4,13 @@
  * @module
  */
 import type { ConnectionHandle, ListenerHandle, NetAddress, TransportError } from "./types.ts";
-import { DenoConnection, toAddress } from "./deno_conn.ts";
+import { closeQuietly, DenoConnection, toAddress } from "./deno_conn.ts";
 import { toTransportError } from "./deno_errors.ts";
 
 /** A listening Deno socket that accepts until closed. */
 export class DenoListener implements ListenerHandle {
-  onConnection: ((conn: ConnectionHandle) => void) | null = null;
-  onError: ((err: TransportError) => void) | null = null;
+  // Read at each call, never cached: Node code swaps `server._handle.onconnection`.
+  onconnection: ((err: TransportError | null, conn: ConnectionHandle | null) => void) | null = null;
 
   #listener: Deno.Listener;
   #tcp: boolean;
@@ -25,7 +25,7 @@ export class DenoListener implements ListenerHandle {
     this.#tcp = path === null;
     this.#path = path;
     // The loop's first accept settles on a later turn at the earliest, so
-    // the caller sets onConnection before any connection can arrive.
+    // the caller sets onconnection before any connection can arrive.
     this.#acceptLoop();
   }
 
@@ -40,20 +40,31 @@ export class DenoListener implements ListenerHandle {
           const e = toTransportError(err, "accept");
           // The peer gave up while queued: the listener itself is fine.
           if (e.code === "ECONNABORTED") continue;
-          this.onError?.(e);
+          this.onconnection?.(e, null);
           break;
         }
         if (this.#closed) {
           closeQuietly(conn);
           break;
         }
-        const handle = new DenoConnection(conn, this.#tcp);
-        if (this.onConnection === null) handle.close();
-        else this.onConnection(handle);
+        this.#deliver(new DenoConnection(conn, this.#tcp));
       }
     } finally {
       this.#stopped = true;
       this.#notifyFree();
+    }
+  }
+
+  #deliver(handle: DenoConnection): void {
+    if (typeof this.onconnection !== "function") return handle.close();
+    try {
+      this.onconnection(null, handle);
+    } catch (err) {
+      // A throwing handler is the caller's uncaught exception, as in Node;
+      // it must not end the accept loop, which would stop accepting.
+      queueMicrotask(() => {
+        throw err;
+      });
     }
   }
 
@@ -75,6 +86,20 @@ export class DenoListener implements ListenerHandle {
    * has been cancelled, which happens on a later turn of the event loop; the
    * optional `done` runs when that has happened and the address is free.
    */
+  fchmod(bits: number): TransportError | null {
+    const path = this.#path;
+    if (path === null || path.length === 0 || path.charCodeAt(0) === 0) {
+      return { code: "EINVAL", syscall: "uv_pipe_chmod" };
+    }
+    try {
+      const mode = (Deno.statSync(path).mode ?? 0) & 0o7777;
+      if ((mode & bits) !== bits) Deno.chmodSync(path, mode | bits);
+      return null;
+    } catch (err) {
+      return toTransportError(err, "uv_pipe_chmod");
+    }
+  }
+
   close(done?: () => void): void {
     if (done !== undefined) (this.#whenFree ??= []).push(done);
     if (!this.#closed) {
@@ -92,14 +117,6 @@ export class DenoListener implements ListenerHandle {
     queueMicrotask(() => {
       for (const done of waiting) done();
     });
-  }
-}
-
-function closeQuietly(resource: { close(): void }): void {
-  try {
-    resource.close();
-  } catch {
-    // Already closed by the runtime.
   }
 }
 

@@ -57,7 +57,8 @@ export interface ConnectionHandle {
   ref(): void;
   unref(): void;
   setNoDelay(enable: boolean): void;
-  setKeepAlive(enable: boolean, initialDelayMs: number): void;
+  /** As Node's handle and libuv: the initial delay is in seconds. */
+  setKeepAlive(enable: boolean, initialDelaySecs: number): void;
   /** IP_TOS where the runtime exposes it; `undefined` if it cannot. */
   setTypeOfService?(tos: number): boolean;
   getTypeOfService?(): number | undefined;
@@ -69,13 +70,21 @@ export interface ConnectionHandle {
 
 /** A listening socket. */
 export interface ListenerHandle {
-  /** Receives each accepted connection, reading not yet started. */
-  onConnection: ((conn: ConnectionHandle) => void) | null;
-  /** Receives a fatal accept error. */
-  onError: ((err: TransportError) => void) | null;
+  /**
+   * Node's name and shape: receives each accepted connection (reading not
+   * yet started), or a fatal accept error. The listener calls it as a method
+   * looked up at call time, so code that replaces `server._handle.onconnection`
+   * (as Node's own tests do) is honoured.
+   */
+  onconnection: ((err: TransportError | null, conn: ConnectionHandle | null) => void) | null;
   address(): NetAddress | string;
   ref(): void;
   unref(): void;
+  /**
+   * Unix listeners: adds permission bits to the socket file (libuv's
+   * `uv_pipe_chmod`: readableAll 0o444, writableAll 0o222); null on success.
+   */
+  fchmod?(bits: number): TransportError | null;
   /**
    * Stops accepting and frees the port. Live connections stay open. The port
    * may be released a turn later (Deno frees it once the pending accept is
@@ -103,11 +112,8 @@ export interface TcpConnectOptions {
   localPort?: number;
 }
 
-/** Completion of a connect attempt. */
-export type ConnectCallback = (
-  err: TransportError | null,
-  conn: ConnectionHandle | null,
-) => void;
+/** Completion of a connect attempt: null once open, or the failure. */
+export type ConnectCallback = (err: TransportError | null) => void;
 
 /** What a runtime can and cannot do, reported once; `net` never names a runtime. */
 export interface Capabilities {
@@ -123,6 +129,10 @@ export interface Capabilities {
   keepAliveDelay: boolean;
   /** A true RST on `reset()`. */
   reset: boolean;
+  /** `unref()` on a handle still connecting lets the process exit. */
+  unrefPendingConnect: boolean;
+  /** `close()` on a handle still connecting releases the process at once. */
+  cancelPendingConnect: boolean;
 }
 
 /** A runtime's socket layer. */
@@ -132,15 +142,41 @@ export interface Transport {
   listenTcp(options: TcpListenOptions): ListenerHandle | TransportError;
   listenUnix(path: string, backlog: number): ListenerHandle | TransportError;
   /**
-   * Starts a connect. `done` runs asynchronously, exactly once, unless the
-   * returned cancel function runs first.
+   * A TCP handle that is not connected yet, as libuv's `uv_tcp_init`: Node
+   * code reads and patches `socket._handle` right after `connect()`, before
+   * the name lookup is done. `connect()` on it starts the connect.
    */
-  connectTcp(options: TcpConnectOptions, done: ConnectCallback): () => void;
-  connectUnix(path: string, done: ConnectCallback): () => void;
+  createTcp(): ConnectableHandle;
+  /** A Unix stream handle that is not connected yet. */
+  createPipe(): ConnectableHandle;
+  /**
+   * Adopts an already connected stream socket by descriptor (Node's
+   * `new net.Socket({ fd })`), where the runtime can. The handle comes back
+   * open; `done(null)` follows asynchronously unless `close()` came first.
+   * Refusals (`ENOTSOCK`, `ENOTCONN`) come back at once.
+   */
+  openFd?(fd: number, done: ConnectCallback): ConnectionHandle | TransportError;
+  /** Listens on a bound socket given by descriptor (`listen({ fd })`). */
+  listenFd?(fd: number, backlog: number): ListenerHandle | TransportError;
+}
+
+/** A handle from `createTcp()`/`createPipe()`, before and while connecting. */
+export interface ConnectableHandle extends ConnectionHandle {
+  /**
+   * Starts connecting (once). `done` runs asynchronously, exactly once, when
+   * the connect succeeds or fails, unless `close()` was called first: then
+   * never, and a connection that still opens is closed unseen.
+   *
+   * Until open, `ref`/`unref`/`setNoDelay`/`setKeepAlive`/`setTypeOfService`
+   * and `readStart`/`readStop` are remembered and applied on open, the
+   * addresses are null and `bufferedBytes` is 0; net never writes to or
+   * shuts down a handle that is not open.
+   */
+  connect(target: TcpConnectOptions | string, done: ConnectCallback): void;
 }
 
 /** Narrows a `listen*` result. */
 export function isTransportError(value: unknown): value is TransportError {
   return typeof value === "object" && value !== null && "syscall" in value &&
-    "code" in value && !("onConnection" in value);
+    "code" in value && !("onconnection" in value);
 }

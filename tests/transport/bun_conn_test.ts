@@ -7,10 +7,15 @@
  * @module
  */
 import { test } from "node:test";
+import process from "node:process";
 import assert from "node:assert/strict";
 import { BunConnection } from "../../_internal/transport/bun_conn.ts";
-import type { BunError, BunSocket } from "../../_internal/transport/bun_api.ts";
-import type { TransportError } from "../../_internal/transport/types.ts";
+import type { BunConnectOptions, BunError, BunSocket } from "../../_internal/transport/bun_api.ts";
+import {
+  isTransportError,
+  type NetAddress,
+  type TransportError,
+} from "../../_internal/transport/types.ts";
 
 /** A socket whose kernel takes `room` more bytes, then nothing. */
 class ScriptedSocket implements BunSocket<BunConnection> {
@@ -21,12 +26,15 @@ class ScriptedSocket implements BunSocket<BunConnection> {
   shut = false;
   gone = false;
   terminated = false;
-  localAddress = "127.0.0.1";
-  localPort = 1111;
-  localFamily = "IPv4";
-  remoteAddress = "127.0.0.1";
-  remotePort = 2222;
-  remoteFamily = "IPv4";
+  /** Option calls, in order: "unref", "noDelay true", "keepAlive true 7000", "tos 16". */
+  calls: string[] = [];
+  tos = 0;
+  localAddress: string | undefined = "127.0.0.1";
+  localPort: number | undefined = 1111;
+  localFamily: string | undefined = "IPv4";
+  remoteAddress: string | undefined = "127.0.0.1";
+  remotePort: number | undefined = 2222;
+  remoteFamily: string | undefined = "IPv4";
 
   write(bytes: Uint8Array, offset = 0, length = bytes.byteLength - offset): number {
     if (this.shut || this.gone) return -1;
@@ -52,19 +60,28 @@ class ScriptedSocket implements BunSocket<BunConnection> {
   resume(): void {
     this.paused = false;
   }
-  ref(): void {}
-  unref(): void {}
-  setNoDelay(): boolean {
+  ref(): void {
+    this.calls.push("ref");
+  }
+  unref(): void {
+    this.calls.push("unref");
+  }
+  setNoDelay(enable: boolean): boolean {
+    this.calls.push(`noDelay ${enable}`);
     return true;
   }
-  setKeepAlive(): boolean {
+  setKeepAlive(enable: boolean, delayMs: number): boolean {
+    this.calls.push(`keepAlive ${enable} ${delayMs}`);
     return true;
   }
-  setTypeOfService(): number {
+  setTypeOfService(tos: number): number {
+    this.calls.push(`tos ${tos}`);
+    if (this.tos < 0) return this.tos;
+    this.tos = tos;
     return 0;
   }
   getTypeOfService(): number {
-    return 0;
+    return this.tos;
   }
 
   /** The kernel frees `room` bytes and Bun reports the socket writable. */
@@ -245,4 +262,207 @@ test("BunConnection reports addresses from the socket and keeps them after close
   assert.equal(unix.remoteAddress(), "");
   assert.equal(unix.setTypeOfService(0x10), false);
   assert.equal(unix.getTypeOfService(), undefined);
+});
+
+type Options = Omit<BunConnectOptions<BunConnection>, "socket">;
+
+/**
+ * A `Bun.connect` stand-in: records each call and lets the test decide when
+ * (and whether, inside the call) the socket opens or fails.
+ */
+class ScriptedConnector {
+  calls: Options[] = [];
+  #conns: BunConnection[] = [];
+  /** Runs inside connect(), as Bun does for an fd or a Unix ENOENT. */
+  inCall: ((conn: BunConnection) => void) | null = null;
+
+  connect(options: BunConnectOptions<BunConnection>): Promise<unknown> {
+    const { socket: _handlers, ...rest } = options;
+    this.calls.push(rest);
+    this.#conns.push(options.data!);
+    this.inCall?.(options.data!);
+    return Promise.resolve();
+  }
+
+  /** Bun opens the latest connect's socket. */
+  open(socket = new ScriptedSocket()): ScriptedSocket {
+    socket.data = this.#conns.at(-1)!;
+    BunConnection.clientEvents.open!(socket);
+    return socket;
+  }
+
+  /** Bun fails the latest connect. */
+  fail(err: BunError): void {
+    const socket = new ScriptedSocket();
+    socket.data = this.#conns.at(-1)!;
+    BunConnection.clientEvents.connectError!(socket, err);
+  }
+}
+
+function opens(conn: BunConnection, socket = new ScriptedSocket()): ScriptedSocket {
+  socket.data = conn;
+  BunConnection.clientEvents.open!(socket);
+  return socket;
+}
+
+test("BunConnection.create() remembers options and reads until open, then applies the latest", async () => {
+  const bun = new ScriptedConnector();
+  const conn = BunConnection.create(false, bun);
+  conn.unref();
+  conn.setNoDelay(false);
+  conn.setNoDelay(true);
+  conn.setKeepAlive(true, 3);
+  conn.setKeepAlive(true, 7);
+  assert.equal(conn.setTypeOfService(0x10), true);
+  assert.equal(conn.getTypeOfService(), 0x10);
+  conn.readStart();
+  assert.equal(conn.localAddress(), null);
+  assert.equal(conn.remoteAddress(), null);
+  const seen: string[] = [];
+  conn.onRead = (chunk) => seen.push(chunk === null ? "EOF" : chunk.join(","));
+  conn.connect({ host: "10.0.0.1", port: 80 }, (err) => seen.push(`done ${err}`));
+  assert.deepEqual(bun.calls.map((c) => [c.hostname, c.port, c.allowHalfOpen]), [
+    ["10.0.0.1", 80, true],
+  ]);
+  const socket = bun.open();
+  assert.deepEqual(socket.calls, ["unref", "noDelay true", "keepAlive true 7000", "tos 16"]);
+  assert.equal(socket.paused, false, "readStart() before open keeps the socket reading");
+  assert.deepEqual(seen, ["done null"], "done runs from Bun's open event");
+  BunConnection.events.data(socket, bytes(1));
+  assert.deepEqual(seen, ["done null", "1"]);
+  assert.deepEqual((conn.localAddress() as NetAddress).port, 1111);
+  await microtasks();
+});
+
+test("BunConnection connect() without readStart() opens paused; only the first connect() counts", () => {
+  const bun = new ScriptedConnector();
+  const conn = BunConnection.create(false, bun);
+  let calls = 0;
+  conn.connect({ host: "127.0.0.1", port: 1 }, () => calls++);
+  conn.connect({ host: "127.0.0.1", port: 2 }, () => calls++);
+  assert.equal(bun.calls.length, 1);
+  const socket = bun.open();
+  assert.equal(socket.paused, true);
+  assert.deepEqual(socket.calls, [], "options never set are left to Bun's defaults");
+  assert.equal(calls, 1);
+});
+
+test("BunConnection writes and shutdown() before open wait for it, then flush after done", async () => {
+  const bun = new ScriptedConnector();
+  const conn = BunConnection.create(false, bun);
+  const { log, done } = recorder();
+  conn.write(bytes(1, 2), done("a"));
+  conn.writev([new Uint8Array(20_000).fill(3), bytes(4)], done("b"));
+  conn.shutdown(done("shutdown"));
+  assert.equal(conn.bufferedBytes, 20_003);
+  conn.connect({ host: "127.0.0.1", port: 1 }, done("connect"));
+  const socket = bun.open();
+  await microtasks();
+  assert.deepEqual(log, ["connect", "a", "b", "shutdown"]);
+  assert.equal(socket.shut, true);
+  assert.equal(socket.taken.length, 20_003);
+  assert.equal(conn.bufferedBytes, 0);
+});
+
+test("BunConnection close() before open: done never runs and the late socket is closed", async () => {
+  const bun = new ScriptedConnector();
+  const conn = BunConnection.create(false, bun);
+  const { log, done } = recorder();
+  conn.write(bytes(1), done("write"));
+  conn.connect({ host: "127.0.0.1", port: 1 }, done("connect"));
+  conn.close();
+  const socket = bun.open();
+  assert.equal(socket.gone, true);
+  assert.deepEqual(socket.taken, []);
+  const failed = BunConnection.create(false, bun);
+  failed.connect({ host: "127.0.0.1", port: 1 }, done("failed"));
+  failed.close();
+  bun.fail({ code: "ECONNREFUSED" });
+  await microtasks();
+  assert.deepEqual(log, []);
+  assert.equal(conn.bufferedBytes, 0);
+});
+
+test("BunConnection connect failures: done once, deferred, bind named for the local address", async () => {
+  const bun = new ScriptedConnector();
+  const { log, done } = recorder();
+  const refused = BunConnection.create(false, bun);
+  refused.write(bytes(1), done("write"));
+  refused.connect({ host: "127.0.0.1", port: 1 }, done("refused"));
+  bun.fail({ code: "ECONNREFUSED", message: "Failed to connect" });
+  const bound = BunConnection.create(false, bun);
+  bound.connect({ host: "127.0.0.1", port: 1, localPort: 5 }, done("bound"));
+  assert.deepEqual([bun.calls[1].localAddress, bun.calls[1].localPort], ["0.0.0.0", 5]);
+  bun.fail({ code: "EADDRINUSE" });
+  bun.inCall = (conn) => {
+    const socket = new ScriptedSocket();
+    socket.data = conn;
+    BunConnection.clientEvents.connectError!(socket, { code: "ENOENT" });
+  };
+  const pipe = BunConnection.create(true, bun);
+  assert.equal(pipe.setTypeOfService(0x10), false, "no IP_TOS on a Unix socket");
+  pipe.connect("unix:///x.sock", done("pipe"));
+  assert.equal(bun.calls[2].unix, "./unix:///x.sock");
+  assert.deepEqual(log, [], "never synchronously");
+  await microtasks();
+  assert.deepEqual(log, [
+    "refused:connect ECONNREFUSED",
+    "write:write ECONNREFUSED",
+    "bound:bind EADDRINUSE",
+    "pipe:connect ENOENT",
+  ]);
+  assert.equal(pipe.remoteAddress(), null);
+});
+
+/** Bun opens an fd inside connect(): the scripted connector does the same. */
+function adopt(socket: ScriptedSocket | BunError) {
+  const bun = new ScriptedConnector();
+  bun.inCall = (conn) => {
+    if (socket instanceof ScriptedSocket) opens(conn, socket);
+    else {
+      const failed = new ScriptedSocket();
+      failed.data = conn;
+      BunConnection.clientEvents.connectError!(failed, socket);
+    }
+  };
+  const { log, done } = recorder();
+  const result = BunConnection.adoptFd(7, done("done"), bun);
+  assert.deepEqual(bun.calls.map((c) => c.fd), [7]);
+  return { result, log };
+}
+
+test("BunConnection.adoptFd() refuses what cannot stream, synchronously, closing what Bun took", async () => {
+  const pipe = new ScriptedSocket();
+  pipe.localAddress = pipe.remoteAddress = undefined;
+  pipe.tos = -(process.platform === "linux" ? 88 : 38);
+  const listening = new ScriptedSocket();
+  listening.remoteAddress = undefined;
+  const cases = [adopt(pipe), adopt(listening), adopt({ code: "ECONNREFUSED" })];
+  const codes = cases.map(({ result }) => isTransportError(result) ? result.code : "handle");
+  assert.deepEqual(codes, ["ENOTSOCK", "ENOTCONN", "ENOTSOCK"]);
+  assert.equal(pipe.gone, true);
+  assert.equal(listening.gone, true);
+  await microtasks();
+  assert.deepEqual(cases.flatMap(({ log }) => log), [], "done never runs after a refusal");
+});
+
+test("BunConnection.adoptFd() opens a Unix or TCP socket at once; done follows, deferred", async () => {
+  const pair = new ScriptedSocket();
+  pair.localAddress = pair.remoteAddress = undefined;
+  pair.tos = -22;
+  const unix = adopt(pair);
+  const tcp = adopt(new ScriptedSocket());
+  assert.ok(!isTransportError(unix.result) && !isTransportError(tcp.result));
+  assert.equal(unix.result.localAddress(), "");
+  assert.equal(unix.result.remoteAddress(), "");
+  assert.equal(unix.result.setTypeOfService(0x10), false);
+  assert.deepEqual(tcp.result.remoteAddress(), {
+    address: "127.0.0.1",
+    port: 2222,
+    family: "IPv4",
+  });
+  assert.equal(pair.paused, true, "reading waits for readStart()");
+  assert.deepEqual([...unix.log, ...tcp.log], []);
+  await microtasks();
+  assert.deepEqual([...unix.log, ...tcp.log], ["done", "done"]);
 });

@@ -23,131 +23,23 @@ import {
   type TransportError,
 } from "../../_internal/transport/types.ts";
 import { runFixture, runtimeArgs } from "../_util/process.ts";
+import {
+  accept,
+  connectHandle,
+  connectTcp,
+  freedPort,
+  listenLocal,
+  portOf,
+  readToEnd,
+  roundTrips,
+  sha256,
+  shutdown,
+  tcpPair,
+  totalLength,
+  write,
+} from "./fixtures/handles.ts";
 
 const fixture = fileURLToPath(new URL("./fixtures/unref_fixture.ts", import.meta.url));
-
-function listenLocal(host = "127.0.0.1"): ListenerHandle {
-  const listener = transport().listenTcp({
-    host,
-    port: 0,
-    backlog: 511,
-    reusePort: false,
-    ipv6Only: false,
-    exclusive: false,
-  });
-  if (isTransportError(listener)) throw new Error(`listen failed: ${listener.code}`);
-  return listener;
-}
-
-/** A port that was just bound and is now free again (the listener's close completed). */
-async function freedPort(): Promise<number> {
-  const probe = listenLocal();
-  const port = portOf(probe);
-  await new Promise<void>((resolve) => probe.close(resolve));
-  return port;
-}
-
-function portOf(listener: ListenerHandle): number {
-  return (listener.address() as NetAddress).port;
-}
-
-/** Resolves with the next accepted connection (reading not started). */
-function accept(listener: ListenerHandle): Promise<ConnectionHandle> {
-  return new Promise((resolve) => {
-    listener.onConnection = (conn) => {
-      listener.onConnection = (extra) => extra.close();
-      resolve(conn);
-    };
-  });
-}
-
-function connectTcp(host: string, port: number): Promise<ConnectionHandle> {
-  return new Promise((resolve, reject) => {
-    transport().connectTcp({ host, port }, (err, conn) => {
-      if (err !== null || conn === null) reject(new Error(`connect failed: ${err?.code}`));
-      else resolve(conn);
-    });
-  });
-}
-
-/** A connected TCP pair on loopback, and a cleanup that closes everything. */
-async function tcpPair(host = "127.0.0.1") {
-  const listener = listenLocal(host);
-  const accepted = accept(listener);
-  let client: ConnectionHandle | null = null;
-  const cleanup = () => {
-    client?.close();
-    listener.close();
-  };
-  try {
-    client = await connectTcp(host, portOf(listener));
-    const server = await accepted;
-    return {
-      listener,
-      client,
-      server,
-      cleanup: () => {
-        server.close();
-        cleanup();
-      },
-    };
-  } catch (err) {
-    cleanup();
-    throw err;
-  }
-}
-
-function write(conn: ConnectionHandle, bytes: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => {
-    conn.write(bytes, (err) => err === null ? resolve() : reject(new Error(err.code)));
-  });
-}
-
-function shutdown(conn: ConnectionHandle): Promise<void> {
-  return new Promise((resolve, reject) => {
-    conn.shutdown((err) => err === null ? resolve() : reject(new Error(err.code)));
-  });
-}
-
-/** Reads until EOF, keeping the chunks exactly as they were handed over. */
-function readToEnd(conn: ConnectionHandle): Promise<Uint8Array[]> {
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    conn.onRead = (chunk) => chunk === null ? resolve(chunks) : chunks.push(chunk);
-    conn.onError = (err) => reject(new Error(`read failed: ${err.code}`));
-    conn.readStart();
-  });
-}
-
-function sha256(chunks: Uint8Array[]): string {
-  const hash = createHash("sha256");
-  for (const chunk of chunks) hash.update(chunk);
-  return hash.digest("hex");
-}
-
-function totalLength(chunks: Uint8Array[]): number {
-  return chunks.reduce((n, c) => n + c.byteLength, 0);
-}
-
-/**
- * `count` request/response round trips on their own connection: a clock made
- * of events, long enough for a reading socket to have drained its peer.
- */
-async function roundTrips(count: number): Promise<void> {
-  const { client, server, cleanup } = await tcpPair();
-  try {
-    server.onRead = (chunk) => chunk !== null && server.write(chunk, () => {});
-    server.readStart();
-    for (let i = 0; i < count; i++) {
-      const echoed = new Promise<void>((resolve) => client.onRead = () => resolve());
-      client.readStart();
-      await write(client, new Uint8Array([i]));
-      await echoed;
-    }
-  } finally {
-    cleanup();
-  }
-}
 
 test("transport readStop at accept backpressures the peer; readStart resumes intact", async () => {
   const { client, server, cleanup } = await tcpPair();
@@ -374,12 +266,13 @@ test("transport setNoDelay/setKeepAlive accept any delay and never throw", async
   try {
     client.setNoDelay(true);
     client.setNoDelay(false);
-    client.setKeepAlive(true, 30_000);
+    client.setKeepAlive(true, 30);
     client.setKeepAlive(true, 1e12);
     client.setKeepAlive(true, -5);
+    client.setKeepAlive(true, Number.NaN);
     client.setKeepAlive(false, 0);
     server.close();
-    server.setKeepAlive(true, 1000);
+    server.setKeepAlive(true, 1);
     server.setNoDelay(true);
   } finally {
     cleanup();
@@ -416,9 +309,9 @@ test("transport Unix sockets name the path on the bound side and '' on the other
     listener = made;
     assert.equal(listener.address(), path);
     const accepted = accept(listener);
-    client = await new Promise<ConnectionHandle>((resolve, reject) => {
-      transport().connectUnix(path, (err, conn) => conn ? resolve(conn) : reject(err));
-    });
+    const pipe = transport().createPipe();
+    client = pipe;
+    assert.equal(await connectHandle(pipe, path), null);
     server = await accepted;
     assert.equal(client.remoteAddress(), path);
     assert.equal(client.localAddress(), "");
@@ -439,106 +332,71 @@ test("transport Unix sockets name the path on the bound side and '' on the other
   }
 });
 
-test("transport connectTcp binds localAddress/localPort, or says bind EINVAL", async () => {
+test("transport connect() binds localAddress/localPort, or says bind EINVAL", async () => {
   const listener = listenLocal();
   const freePort = await freedPort();
-  let client: ConnectionHandle | null = null;
+  const client = transport().createTcp();
   try {
     const accepted = accept(listener);
-    const result = await new Promise<[TransportError | null, ConnectionHandle | null]>(
-      (resolve) => {
-        transport().connectTcp(
-          {
-            host: "127.0.0.1",
-            port: portOf(listener),
-            localAddress: "127.0.0.1",
-            localPort: freePort,
-          },
-          (err, conn) => resolve([err, conn]),
-        );
-      },
-    );
-    client = result[1];
+    const err = await connectHandle(client, {
+      host: "127.0.0.1",
+      port: portOf(listener),
+      localAddress: "127.0.0.1",
+      localPort: freePort,
+    });
     if (!transport().capabilities.localBind) {
-      assert.deepEqual([result[0]?.code, result[0]?.syscall], ["EINVAL", "bind"]);
+      assert.deepEqual([err?.code, err?.syscall], ["EINVAL", "bind"]);
       return;
     }
-    assert.equal(result[0], null);
+    assert.equal(err, null);
     const server = await accepted;
     try {
-      assert.deepEqual(client!.localAddress(), {
+      assert.deepEqual(client.localAddress(), {
         address: "127.0.0.1",
         port: freePort,
         family: "IPv4",
       });
-      assert.deepEqual(server.remoteAddress(), client!.localAddress());
+      assert.deepEqual(server.remoteAddress(), client.localAddress());
     } finally {
       server.close();
     }
   } finally {
-    client?.close();
+    client.close();
     listener.close();
   }
 });
 
-test("transport connect failures arrive asynchronously; cancel stops done", async () => {
+test("transport connect failures arrive asynchronously, once, on the same handle", async () => {
   const closedPort = await freedPort();
-  let sync = true;
-  const refused = new Promise<TransportError | null>((resolve) => {
-    transport().connectTcp({ host: "127.0.0.1", port: closedPort }, (err) => resolve(err));
-  });
   const dir = mkdtempSync(join(tmpdir(), "transport-bun-test-"));
   try {
-    const missing = new Promise<TransportError | null>((resolve) => {
-      transport().connectUnix(join(dir, "missing.sock"), (err) => resolve(err));
+    const tcp = transport().createTcp();
+    const pipe = transport().createPipe();
+    const calls: string[] = [];
+    let sync = true;
+    const refused = new Promise<TransportError | null>((resolve) => {
+      tcp.connect({ host: "127.0.0.1", port: closedPort }, (err) => {
+        calls.push(`tcp ${err?.code}`);
+        resolve(err);
+      });
     });
-    let cancelledCalls = 0;
-    const cancel = transport().connectTcp(
-      { host: "127.0.0.1", port: closedPort },
-      () => cancelledCalls++,
-    );
-    cancel();
+    const missing = new Promise<TransportError | null>((resolve) => {
+      pipe.connect(join(dir, "missing.sock"), (err) => {
+        calls.push(`pipe ${err?.code}`);
+        resolve(err);
+      });
+    });
     sync = false;
     const [a, b] = await Promise.all([refused, missing]);
     assert.equal(sync, false);
     assert.deepEqual([a?.code, a?.syscall], ["ECONNREFUSED", "connect"]);
     assert.deepEqual([b?.code, b?.syscall], ["ENOENT", "connect"]);
     await roundTrips(3);
-    assert.equal(cancelledCalls, 0);
+    assert.equal(calls.length, 2, calls.join());
+    assert.equal(tcp.localAddress(), null);
+    assert.equal(pipe.remoteAddress(), null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test("transport cancel never calls done; a connection that still opens is closed", async () => {
-  const listener = listenLocal();
-  try {
-    let late: ConnectionHandle | null = null;
-    listener.onConnection = (conn) => late === null ? late = conn : conn.close();
-    let calls = 0;
-    const cancel = transport().connectTcp(
-      { host: "127.0.0.1", port: portOf(listener) },
-      () => calls++,
-    );
-    cancel();
-    await roundTrips(5);
-    assert.equal(calls, 0);
-    // Whether the kernel connected before the cancel is the runtime's race;
-    // if it did, our side must have closed that socket.
-    const accepted = late as ConnectionHandle | null;
-    if (accepted === null) return;
-    try {
-      const end = await new Promise<string>((resolve) => {
-        accepted.onRead = (chunk) => chunk === null && resolve("EOF");
-        accepted.onError = (err) => resolve(err.code);
-        accepted.readStart();
-      });
-      assert.ok(end === "EOF" || end === "ECONNRESET", end);
-    } finally {
-      accepted.close();
-    }
-  } finally {
-    listener.close();
   }
 });
 

@@ -1,0 +1,415 @@
+/**
+ * One HTTP/1 connection on the server: the parser's handler, the queue of
+ * pipelined responses, keep-alive and the error paths. Node keeps this state
+ * in closures inside `connectionListenerInternal`; here it is one object per
+ * connection whose methods are shared, so a connection costs one allocation
+ * plus its parser.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import type { Socket } from "../net/socket.ts";
+import { connResetException, ERR_HTTP_REQUEST_TIMEOUT } from "../errors.ts";
+import { STATUS_CODES } from "./status_codes.ts";
+import { type HeadInfo, HTTPParser, type ParseError, REQUEST } from "./parser.ts";
+import { type IncomingMessage, kHeadersCount, kOnRead } from "./incoming.ts";
+import type { ServerResponse } from "./server_response.ts";
+import { emitResponseClose } from "./server_response.ts";
+import { kNeedDrain, kUniqueHeaders } from "./outgoing.ts";
+import { type HttpServer, kConnections } from "./server.ts";
+
+function staticResponse(status: number): Buffer {
+  return Buffer.from(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`,
+    "latin1",
+  );
+}
+
+const kBadRequest = staticResponse(400);
+const kRequestTimeout = staticResponse(408);
+const kEntityTooLarge = staticResponse(413);
+const kHeadersTooLarge = staticResponse(431);
+
+/** A free list of parsers, as Node's `setMaxIdleHTTPParsers` pool. */
+const idleParsers: HTTPParser[] = [];
+let maxIdleParsers = 1000;
+
+/** `http.setMaxIdleHTTPParsers(max)` (validated by the caller). */
+export function setMaxIdleParsers(max: number): void {
+  maxIdleParsers = max;
+  if (idleParsers.length > max) idleParsers.length = max;
+}
+
+function noop(): void {}
+
+/** Per-connection server state; also the parser's handler. */
+export class ServerConnection {
+  readonly server: HttpServer;
+  readonly socket: Socket;
+  parser: HTTPParser | null;
+  /** Requests whose responses have not finished, oldest first. */
+  incoming: IncomingMessage[] = [];
+  /** Responses waiting for the socket (pipelining), oldest first. */
+  outgoing: ServerResponse[] = [];
+  outgoingData = 0;
+  requestsCount = 0;
+  keepAliveTimeoutSet = false;
+  /** When the current message started (performance.now()), for timeouts. */
+  messageStart = 0;
+  headersDone = false;
+  /** The request whose body is being parsed. */
+  current: IncomingMessage | null = null;
+  /** An upgrade or CONNECT request waiting for the parser to stop. */
+  upgrading: IncomingMessage | null = null;
+  paused = false;
+  #onData = (chunk: Buffer) => this.onData(chunk);
+  #onEnd = () => this.onEnd();
+  #onClose = () => this.onClose();
+  #onDrain = () => this.onDrain();
+  #onError = (err: Error) => this.onSocketError(err);
+  #onTimeout = () => this.onTimeout();
+
+  constructor(server: HttpServer, socket: Socket) {
+    this.server = server;
+    this.socket = socket;
+    const options = { maxHeaderSize: server.maxHeaderSize, lenient: server.insecureHTTPParser };
+    const parser = idleParsers.pop();
+    if (parser !== undefined) {
+      parser.reset(REQUEST, this);
+      parser.configure(options);
+      this.parser = parser;
+    } else {
+      this.parser = new HTTPParser(REQUEST, this, options);
+    }
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("close", this.#onClose);
+    socket.on("drain", this.#onDrain);
+    socket.on("error", this.#onError);
+    socket.on("timeout", this.#onTimeout);
+    // deno-lint-ignore no-explicit-any
+    (socket as any).parser = this.parser;
+    if (server.timeout) socket.setTimeout(server.timeout);
+  }
+
+  // --- parser callbacks ------------------------------------------------------
+
+  onHeadersComplete(info: HeadInfo): number {
+    const server = this.server;
+    const req = new server.IncomingMessageClass(this.socket) as IncomingMessage;
+    req.httpVersionMajor = info.versionMajor;
+    req.httpVersionMinor = info.versionMinor;
+    req.httpVersion = `${info.versionMajor}.${info.versionMinor}`;
+    req.method = info.method;
+    req.url = info.url;
+    req.rawHeaders = info.rawHeaders;
+    req.upgrade = info.upgrade;
+    req.joinDuplicateHeaders = Boolean(server.joinDuplicateHeaders);
+    const max = server.maxHeadersCount;
+    if (max) req[kHeadersCount] = max;
+    req[kOnRead] = this.#resume;
+    this.headersDone = true;
+    this.current = req;
+    return this.onIncoming(req, info.shouldKeepAlive);
+  }
+
+  onBody(data: Uint8Array, start: number, end: number): void {
+    const req = this.current;
+    if (req === null || req._dumped) return;
+    // Chunks from our sockets are never reused, so a view is safe to keep.
+    const chunk = Buffer.from(data.buffer, data.byteOffset + start, end - start);
+    if (!req.push(chunk)) this.#pauseSocket();
+  }
+
+  onMessageComplete(trailers: string[]): void {
+    const req = this.current;
+    this.current = null;
+    this.headersDone = false;
+    this.messageStart = 0;
+    if (req === null) return;
+    if (trailers.length > 0) req.rawTrailers = trailers;
+    req.complete = true;
+    req.push(null);
+  }
+
+  // --- socket events ------------------------------------------------------------
+
+  onData(chunk: Buffer): void {
+    const parser = this.parser;
+    if (parser === null) return;
+    if (this.messageStart === 0) this.messageStart = performance.now();
+    const ret = parser.execute(chunk);
+    if (ret < 0) {
+      const err = parser.error as ParseError;
+      err.rawPacket = chunk;
+      this.fail(err);
+      return;
+    }
+    if (parser.upgraded) {
+      this.upgrade(chunk.subarray(ret));
+      return;
+    }
+    if (!parser.inMessage) this.messageStart = 0;
+  }
+
+  onEnd(): void {
+    const parser = this.parser;
+    if (parser === null) return;
+    const err = parser.finish();
+    if (err !== null) {
+      this.fail(err);
+      return;
+    }
+    const socket = this.socket;
+    if (!this.server.httpAllowHalfOpen) {
+      if (socket.writable) socket.end();
+    } else if (this.outgoing.length > 0) {
+      this.outgoing[this.outgoing.length - 1]._last = true;
+    } else if (socket._httpMessage) {
+      (socket._httpMessage as ServerResponse)._last = true;
+    } else if (socket.writable) {
+      socket.end();
+    }
+  }
+
+  onClose(): void {
+    this.server[kConnections].delete(this);
+    this.releaseParser();
+    const incoming = this.incoming;
+    while (incoming.length > 0) {
+      const req = incoming.shift()!;
+      req.destroy(connResetException("aborted"));
+    }
+  }
+
+  onDrain(): void {
+    // Node's socketOnDrain: the response that reported backpressure hears of it.
+    const res = this.socket._httpMessage as ServerResponse | null;
+    if (res && res[kNeedDrain]) {
+      res[kNeedDrain] = false;
+      res.emit("drain");
+    }
+    if (this.paused && this.outgoingData < this.socket.writableHighWaterMark) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  onTimeout(): void {
+    const socket = this.socket;
+    const req = this.current;
+    const reqTimeout = req !== null && !req.complete && req.emit("timeout", socket);
+    const res = socket._httpMessage as ServerResponse | null;
+    const resTimeout = res !== null && res !== undefined && res.emit("timeout", socket);
+    const serverTimeout = this.server.emit("timeout", socket);
+    if (!reqTimeout && !resTimeout && !serverTimeout) socket.destroy();
+  }
+
+  /** headersTimeout / requestTimeout, from the server's periodic check. */
+  expire(): void {
+    this.fail(new ERR_HTTP_REQUEST_TIMEOUT());
+  }
+
+  onSocketError(err: Error): void {
+    this.fail(err);
+  }
+
+  /**
+   * Node's `socketOnError`: a 'clientError' listener decides; without one,
+   * answer 400/408/413/431 if nothing of a response went out yet, then close.
+   */
+  fail(err: Error & { code?: string }): void {
+    const socket = this.socket;
+    socket.removeListener("error", this.#onError);
+    if (socket.listenerCount("error") === 0) socket.on("error", noop);
+    this.releaseParser();
+    if (this.server.emit("clientError", err, socket)) return;
+    const res = socket._httpMessage as ServerResponse | null;
+    if (socket.writable && (!res || !res._headerSent)) {
+      let response = kBadRequest;
+      if (err.code === "HPE_HEADER_OVERFLOW") response = kHeadersTooLarge;
+      else if (err.code === "HPE_CHUNK_EXTENSIONS_OVERFLOW") response = kEntityTooLarge;
+      else if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") response = kRequestTimeout;
+      // Destroy once the answer has left, so a queued write is not lost.
+      socket.write(response, () => socket.destroy(err));
+      return;
+    }
+    socket.destroy(err);
+  }
+
+  // --- requests and responses -------------------------------------------------
+
+  #resume = (): void => {
+    if (this.paused && !this.socket.destroyed) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  };
+
+  #pauseSocket(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** Node's `parserOnIncoming`. Returns the parser's skip-body verdict. */
+  onIncoming(req: IncomingMessage, keepAlive: boolean): number {
+    const server = this.server;
+    const socket = this.socket;
+    if (req.upgrade) {
+      req.upgrade = req.method === "CONNECT" || server.listenerCount("upgrade") > 0;
+      if (req.upgrade) {
+        this.upgrading = req;
+        return 0;
+      }
+    }
+    this.incoming.push(req);
+    if (!this.paused) {
+      const ws = socket.writableNeedDrain;
+      if (ws || this.outgoingData >= socket.writableHighWaterMark) this.#pauseSocket();
+    }
+    if (this.keepAliveTimeoutSet) {
+      socket.setTimeout(0);
+      this.keepAliveTimeoutSet = false;
+    }
+    const res = new server.ServerResponseClass(req as never, {
+      highWaterMark: socket.writableHighWaterMark,
+      rejectNonStandardBodyWrites: server.rejectNonStandardBodyWrites,
+    }) as ServerResponse;
+    res._keepAliveTimeout = server.keepAliveTimeout;
+    res._maxRequestsPerSocket = server.maxRequestsPerSocket;
+    res._onPendingData = (delta: number) => {
+      this.outgoingData += delta;
+      if (this.paused && this.outgoingData < socket.writableHighWaterMark) this.#resume();
+    };
+    res.shouldKeepAlive = keepAlive;
+    res[kUniqueHeaders] = server.uniqueHeaders;
+    if (socket._httpMessage) this.outgoing.push(res);
+    else res.assignSocket(socket);
+    res.on("finish", () => this.onResponseFinish(req, res));
+    return this.dispatch(req, res);
+  }
+
+  /** Host check, request limits and Expect handling, then 'request'. */
+  dispatch(req: IncomingMessage, res: ServerResponse): number {
+    const server = this.server;
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
+      if (server.requireHostHeader && req.headers.host === undefined) {
+        res.writeHead(400, ["Connection", "close"]);
+        res.end();
+        return 0;
+      }
+      const limit = server.maxRequestsPerSocket;
+      if (limit > 0) {
+        this.requestsCount++;
+        if (this.requestsCount > limit) {
+          server.emit("dropRequest", req, this.socket);
+          res.writeHead(503);
+          res.end();
+          return 0;
+        }
+        if (this.requestsCount === limit) res.maxRequestsOnConnectionReached = true;
+      }
+      const expect = req.headers.expect;
+      if (expect !== undefined) {
+        if (/(?:^|\W)100-continue(?:$|\W)/i.test(String(expect))) {
+          res._expect_continue = true;
+          if (server.listenerCount("checkContinue") > 0) {
+            server.emit("checkContinue", req, res);
+          } else {
+            res.writeContinue();
+            server.emit("request", req, res);
+          }
+        } else if (server.listenerCount("checkExpectation") > 0) {
+          server.emit("checkExpectation", req, res);
+        } else {
+          res.writeHead(417);
+          res.end();
+        }
+        return 0;
+      }
+    }
+    server.emit("request", req, res);
+    return 0;
+  }
+
+  /** Node's `resOnFinish`: next pipelined response, keep-alive or close. */
+  onResponseFinish(req: IncomingMessage, res: ServerResponse): void {
+    const socket = this.socket;
+    if (this.incoming[0] === req) this.incoming.shift();
+    if (!req._consuming && !req.readableFlowing) req._dump();
+    res.detachSocket(socket);
+    process.nextTick(emitResponseClose, res);
+    if (res._last) {
+      socket.destroySoon();
+    } else if (this.outgoing.length === 0) {
+      const timeout = this.server.keepAliveTimeout;
+      if (timeout && this.parser !== null) {
+        socket.setTimeout(timeout);
+        this.keepAliveTimeoutSet = true;
+      }
+    } else {
+      this.outgoing.shift()!.assignSocket(socket);
+    }
+  }
+
+  /** 'upgrade' or 'connect': the socket leaves HTTP with the bytes after the head. */
+  upgrade(head: Buffer): void {
+    const req = this.upgrading!;
+    this.upgrading = null;
+    this.current = null;
+    const socket = this.socket;
+    const event = req.method === "CONNECT" ? "connect" : "upgrade";
+    this.detach();
+    if (this.server.listenerCount(event) > 0) {
+      req.complete = true;
+      req.push(null);
+      this.server.emit(event, req, socket, Buffer.from(head));
+    } else {
+      socket.destroy();
+    }
+  }
+
+  /** Stops handling HTTP on this socket (upgrade, or the server letting go). */
+  detach(): void {
+    const socket = this.socket;
+    socket.removeListener("data", this.#onData);
+    socket.removeListener("end", this.#onEnd);
+    socket.removeListener("close", this.#onClose);
+    socket.removeListener("drain", this.#onDrain);
+    socket.removeListener("error", this.#onError);
+    socket.removeListener("timeout", this.#onTimeout);
+    this.server[kConnections].delete(this);
+    this.releaseParser();
+    if (this.paused) {
+      this.paused = false;
+      socket.resume();
+    }
+  }
+
+  releaseParser(): void {
+    const parser = this.parser;
+    if (parser === null) return;
+    this.parser = null;
+    // deno-lint-ignore no-explicit-any
+    (this.socket as any).parser = null;
+    if (idleParsers.length < maxIdleParsers && parser.error === null) {
+      parser.reset(REQUEST, IDLE_HANDLER);
+      idleParsers.push(parser);
+    }
+  }
+
+  /** True when no request is in flight (closeIdleConnections). */
+  get idle(): boolean {
+    return this.incoming.length === 0 && !this.socket._httpMessage && this.current === null;
+  }
+}
+
+/** Parked parsers point here so they hold no connection alive. */
+const IDLE_HANDLER = {
+  onHeadersComplete: () => 0,
+  onBody: noop,
+  onMessageComplete: noop,
+};

@@ -1,0 +1,249 @@
+/**
+ * `http.ServerResponse`: the `OutgoingMessage` a server writes for each
+ * request. It adds the status line (`writeHead`), interim responses (100,
+ * 102, 103) and the socket hand-over the server uses to serve pipelined
+ * requests in order (`assignSocket` / `detachSocket`).
+ *
+ * @module
+ */
+import { deprecate } from "node:util";
+import {
+  ERR_HTTP_HEADERS_SENT,
+  ERR_HTTP_INVALID_STATUS_CODE,
+  ERR_HTTP_SOCKET_ASSIGNED,
+  ERR_INVALID_ARG_VALUE,
+  ERR_INVALID_CHAR,
+} from "../errors.ts";
+import { validateLinkHeaderValue, validateObject } from "../validators.ts";
+import { nodeConstructor } from "../constructor.ts";
+import { checkInvalidHeaderChar, validateHeaderName, validateHeaderValue } from "./headers.ts";
+import { STATUS_CODES } from "./status_codes.ts";
+import {
+  type HeaderValue,
+  initOutgoingMessage,
+  kOutHeaders,
+  type MessageSocket,
+  OutgoingMessage,
+  OutgoingMessageMethods,
+  type OutgoingMessageOptions,
+} from "./outgoing.ts";
+import type { OutgoingHeaders } from "./outgoing_headers.ts";
+
+/** What a response reads from its request. */
+export interface ResponseRequest {
+  method?: string;
+  httpVersionMajor: number;
+  httpVersionMinor: number;
+  headers: Record<string, string | string[] | undefined>;
+  url?: string;
+}
+
+/** Headers as `writeHead()` takes them: an object, or a flat or paired list. */
+export type WriteHeadHeaders =
+  | Record<string, HeaderValue | undefined>
+  | readonly (string | HeaderValue)[]
+  | readonly (readonly [string, HeaderValue])[];
+
+const kTeChunked = /(?:^|\W)chunked(?:$|\W)/i;
+// The last status message that passed the character check: nearly every
+// response repeats it, so the check runs once per distinct message.
+let lastCheckedMessage: string | undefined = "OK";
+
+/**
+ * Emits a response's 'close' once (Node's `emitCloseNT`). The server calls it
+ * on the next tick after 'finish'; the socket's 'close' calls it too.
+ */
+export function emitResponseClose(res: ServerResponse): void {
+  if (!res._closed) {
+    res.destroyed = true;
+    res._closed = true;
+    res.emit("close");
+  }
+}
+
+// A 'close' listener on the socket; `this` is the socket. A detached
+// response is gone from `_httpMessage`, so a stale call does nothing.
+function onServerResponseClose(this: MessageSocket): void {
+  const res = this._httpMessage as ServerResponse | null | undefined;
+  if (res) emitResponseClose(res);
+}
+
+/**
+ * The methods of `http.ServerResponse`, on top of `OutgoingMessage`'s. Never
+ * constructed itself; see `ServerResponse` below.
+ */
+class ServerResponseMethods extends OutgoingMessageMethods {
+  declare req: ResponseRequest;
+  declare statusCode: number;
+  declare statusMessage: string | undefined;
+  /** True once `100 Continue` went out. */
+  declare _sent100: boolean;
+  /** Set by the server when the request carried `Expect: 100-continue`. */
+  declare _expect_continue: boolean;
+
+  /** Makes `socket` this response's connection and flushes what was queued. */
+  assignSocket(socket: MessageSocket): void {
+    if (socket._httpMessage) throw new ERR_HTTP_SOCKET_ASSIGNED();
+    socket._httpMessage = this;
+    socket.on("close", onServerResponseClose);
+    this.socket = socket;
+    this.emit("socket", socket);
+    this._flush();
+  }
+
+  /** Releases `socket` once the response has finished with it. */
+  detachSocket(socket: MessageSocket): void {
+    socket.removeListener("close", onServerResponseClose);
+    socket._httpMessage = null;
+    this.socket = null;
+  }
+
+  /** Sends `HTTP/1.1 100 Continue`. */
+  writeContinue(cb?: () => void): void {
+    this._writeRaw("HTTP/1.1 100 Continue\r\n\r\n", "ascii", cb);
+    this._sent100 = true;
+  }
+
+  /** Sends `HTTP/1.1 102 Processing`. */
+  writeProcessing(cb?: () => void): void {
+    this._writeRaw("HTTP/1.1 102 Processing\r\n\r\n", "ascii", cb);
+  }
+
+  /** Sends `HTTP/1.1 103 Early Hints` with a Link header and any other hints. */
+  writeEarlyHints(hints: Record<string, HeaderValue>, cb?: () => void): void {
+    validateObject(hints, "hints");
+    if (hints.link === null || hints.link === undefined) return;
+    const link = validateLinkHeaderValue(hints.link);
+    if (link.length === 0) return;
+    // Everything here goes out verbatim, so CR or LF would split the message.
+    if (checkInvalidHeaderChar(link)) throw new ERR_INVALID_CHAR("header content", "Link");
+    let head = "HTTP/1.1 103 Early Hints\r\nLink: " + link + "\r\n";
+    for (const key of Object.keys(hints)) {
+      if (key === "link") continue;
+      validateHeaderName(key);
+      validateHeaderValue(key, hints[key]);
+      head += key + ": " + hints[key] + "\r\n";
+    }
+    this._writeRaw(head + "\r\n", "ascii", cb);
+  }
+
+  override _implicitHeader(): void {
+    this.writeHead(this.statusCode);
+  }
+
+  /**
+   * Builds the head: `writeHead(status[, message][, headers])`. `headers` is
+   * an object, a flat `[name, value, ...]` list or a list of pairs; with
+   * headers already set, they are merged into them.
+   */
+  writeHead(
+    statusCode: number,
+    reason?: string | WriteHeadHeaders,
+    obj?: WriteHeadHeaders,
+  ): this {
+    if (this._header) throw new ERR_HTTP_HEADERS_SENT("write");
+    const original = statusCode;
+    statusCode |= 0;
+    if (statusCode < 100 || statusCode > 999) throw new ERR_HTTP_INVALID_STATUS_CODE(original);
+    if (typeof reason === "string") {
+      this.statusMessage = reason;
+    } else {
+      this.statusMessage ||= STATUS_CODES[statusCode] || "unknown";
+      obj ??= reason;
+    }
+    this.statusCode = statusCode;
+    let headers: OutgoingHeaders | undefined;
+    if (this[kOutHeaders]) {
+      mergeHeaders(this, obj);
+      headers = this[kOutHeaders]!;
+    } else {
+      headers = obj as OutgoingHeaders | undefined;
+    }
+    const message = this.statusMessage;
+    if (message !== lastCheckedMessage) {
+      if (checkInvalidHeaderChar(message)) throw new ERR_INVALID_CHAR("statusMessage");
+      if (typeof message === "string") lastCheckedMessage = message;
+    }
+    if (statusCode === 204 || statusCode === 304 || (statusCode >= 100 && statusCode <= 199)) {
+      this._hasBody = false;
+    }
+    // A client still waiting for 100 Continue may send its body anyway, and
+    // those bytes would be read as the next request.
+    if (this._expect_continue && !this._sent100) this.shouldKeepAlive = false;
+    this._storeHeader(`HTTP/1.1 ${statusCode} ${message}\r\n`, headers);
+    return this;
+  }
+
+  /** Deprecated alias of `writeHead()` (DEP0063). */
+  declare writeHeader: (
+    statusCode: number,
+    reason?: string | WriteHeadHeaders,
+    obj?: WriteHeadHeaders,
+  ) => this;
+}
+
+ServerResponseMethods.prototype.statusCode = 200;
+ServerResponseMethods.prototype.statusMessage = undefined;
+ServerResponseMethods.prototype.writeHeader = deprecate(
+  ServerResponseMethods.prototype.writeHead,
+  "ServerResponse.prototype.writeHeader is deprecated.",
+  "DEP0063",
+);
+
+// writeHead() headers on top of setHeader() ones: a list replaces same-named
+// headers but keeps its own duplicates; an object replaces name by name.
+function mergeHeaders(res: ServerResponse, obj: WriteHeadHeaders | undefined): void {
+  if (Array.isArray(obj)) {
+    if (obj.length % 2 !== 0) throw new ERR_INVALID_ARG_VALUE("headers", obj);
+    for (let n = 0; n < obj.length; n += 2) res.removeHeader(obj[n] as string);
+    for (let n = 0; n < obj.length; n += 2) {
+      const name = obj[n] as string;
+      if (name) res.appendHeader(name, obj[n + 1] as HeaderValue);
+    }
+  } else if (obj) {
+    const record = obj as Record<string, HeaderValue>;
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) {
+      const name = keys[i];
+      if (name) res.setHeader(name, record[name]);
+    }
+  }
+}
+
+/** Node's ServerResponse constructor body. */
+function initServerResponse(
+  self: ServerResponse,
+  req: ResponseRequest,
+  options?: OutgoingMessageOptions,
+): void {
+  initOutgoingMessage(self, options);
+  if (req.method === "HEAD") self._hasBody = false;
+  self.req = req;
+  self.sendDate = true;
+  self._sent100 = false;
+  self._expect_continue = false;
+  if (req.httpVersionMajor < 1 || req.httpVersionMinor < 1) {
+    self.useChunkedEncodingByDefault = kTeChunked.test(req.headers.te as string);
+    self.shouldKeepAlive = false;
+  }
+}
+
+/** A server's response, as Node's `http.ServerResponse`. */
+export type ServerResponse = ServerResponseMethods;
+
+/** `http.ServerResponse`'s constructor: callable with or without `new`. */
+export interface ServerResponseConstructor {
+  new (req: ResponseRequest, options?: OutgoingMessageOptions): ServerResponse;
+  (req: ResponseRequest, options?: OutgoingMessageOptions): ServerResponse;
+  readonly prototype: ServerResponse;
+}
+
+/**
+ * A server's response, as Node's `http.ServerResponse`.
+ */
+export const ServerResponse: ServerResponseConstructor = nodeConstructor(
+  "ServerResponse",
+  ServerResponseMethods,
+  OutgoingMessage,
+  initServerResponse,
+);

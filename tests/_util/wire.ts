@@ -1,0 +1,83 @@
+/**
+ * Wire-level helpers: talk to a server with the runtime's OWN sockets (its
+ * node:net client), so a bug of ours cannot hide its own symptom.
+ *
+ * @module
+ */
+import * as runtimeNet from "node:net";
+import { Buffer } from "node:buffer";
+
+/** A raw client connection that collects everything the server sends. */
+export class RawClient {
+  readonly socket: runtimeNet.Socket;
+  #data = Buffer.alloc(0);
+  #waiters: { test: (text: string) => boolean; resolve: (text: string) => void }[] = [];
+  #closed = false;
+  readonly closed: Promise<void>;
+
+  constructor(port: number, host = "127.0.0.1") {
+    this.socket = runtimeNet.connect(port, host);
+    this.socket.on("data", (chunk: Buffer) => {
+      this.#data = Buffer.concat([this.#data, chunk]);
+      this.#check();
+    });
+    this.socket.on("error", () => {});
+    this.closed = new Promise((resolve) =>
+      this.socket.on("close", () => {
+        this.#closed = true;
+        this.#check();
+        resolve();
+      })
+    );
+  }
+
+  /** Everything received so far, as latin1 text. */
+  get text(): string {
+    return this.#data.toString("latin1");
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  write(bytes: string | Uint8Array): void {
+    this.socket.write(typeof bytes === "string" ? Buffer.from(bytes, "latin1") : bytes);
+  }
+
+  /** Resolves once the received text satisfies `test` (or the socket closed). */
+  until(test: (text: string) => boolean): Promise<string> {
+    return new Promise((resolve) => {
+      this.#waiters.push({ test, resolve });
+      this.#check();
+    });
+  }
+
+  /** Resolves once `count` complete responses (by "HTTP/1.x NNN" heads) arrived. */
+  untilResponses(count: number): Promise<string> {
+    return this.until((t) => (t.match(/HTTP\/1\.[01] \d{3}/g) ?? []).length >= count);
+  }
+
+  #check(): void {
+    const text = this.text;
+    this.#waiters = this.#waiters.filter((w) => {
+      if (this.#closed || w.test(text)) {
+        w.resolve(text);
+        return false;
+      }
+      return true;
+    });
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Replaces the Date header's value so responses can be compared exactly. */
+export function maskDate(text: string): string {
+  return text.replace(/\r\nDate: [^\r]+/g, "\r\nDate: X");
+}
