@@ -205,8 +205,10 @@ test("transport setKeepAlive() before open is applied on open, the delay in seco
   }
   const listener = listenLocal();
   const handle = transport().createTcp();
+  // The peer stays open while /proc is read: a FIN would change the timers.
+  const accepted: ConnectionHandle[] = [];
   try {
-    listener.onconnection = (_err, conn) => conn?.close();
+    listener.onconnection = (_err, conn) => conn && accepted.push(conn);
     handle.setKeepAlive(true, 3000);
     handle.setKeepAlive(true, 7);
     assert.equal(await connectHandle(handle, { host: "127.0.0.1", port: portOf(listener) }), null);
@@ -217,6 +219,7 @@ test("transport setKeepAlive() before open is applied on open, the delay in seco
     }
   } finally {
     handle.close();
+    for (const conn of accepted) conn.close();
     listener.close();
   }
 });
