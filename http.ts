@@ -24,9 +24,15 @@ import { ServerResponse } from "./_internal/http/server_response.ts";
 import { HttpServer, type ServerOptions } from "./_internal/http/server.ts";
 import { setMaxIdleParsers } from "./_internal/http/server_connection.ts";
 import { httpFlags } from "./_internal/node_flags.ts";
+import { ClientRequest } from "./_internal/http/client.ts";
+import { Agent, getGlobalAgent, setGlobalAgent } from "./_internal/http/agent.ts";
+import { createClient } from "./_internal/http/legacy_client.ts";
 import { validateInteger } from "./_internal/validators.ts";
 
 export {
+  Agent,
+  ClientRequest,
+  createClient,
   IncomingMessage,
   METHODS,
   OutgoingMessage,
@@ -100,8 +106,80 @@ export function setMaxIdleHTTPParsers(max: number): void {
   setMaxIdleParsers(max);
 }
 
+/**
+ * Makes a request (Node: `http.request(url[, options][, callback])` or
+ * `http.request(options[, callback])`). Call `end()` to send it.
+ *
+ * @example
+ * ```ts
+ * import { createServer, request } from "@x/node-http/http";
+ *
+ * const server = createServer((_req, res) => res.end("pong"));
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as { port: number };
+ *   const req = request({ port, host: "127.0.0.1", path: "/ping" }, (res) => {
+ *     res.setEncoding("utf8");
+ *     res.on("data", (d) => console.log(d));
+ *     res.on("end", () => server.close());
+ *   });
+ *   req.end();
+ * });
+ * ```
+ */
+export function request(
+  url: string | URL | Record<string, unknown>,
+  options?: Record<string, unknown> | ((res: IncomingMessage) => void),
+  callback?: (res: IncomingMessage) => void,
+): ClientRequest {
+  return new ClientRequest(url, options, callback);
+}
+
+/**
+ * Like {@link request} for GET, and calls `end()` (Node: `http.get()`).
+ *
+ * @example
+ * ```ts
+ * import { createServer, get } from "@x/node-http/http";
+ *
+ * const server = createServer((_req, res) => res.end("hi"));
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as { port: number };
+ *   get(`http://127.0.0.1:${port}/`, (res) => {
+ *     res.resume();
+ *     res.on("end", () => server.close());
+ *   });
+ * });
+ * ```
+ */
+export function get(
+  url: string | URL | Record<string, unknown>,
+  options?: Record<string, unknown> | ((res: IncomingMessage) => void),
+  callback?: (res: IncomingMessage) => void,
+): ClientRequest {
+  const req = request(url, options, callback);
+  req.end();
+  return req;
+}
+
+/**
+ * The default agent (keep-alive, as in current Node). Replace it through
+ * the module object: `http.globalAgent = new Agent(...)`.
+ *
+ * @example
+ * ```ts
+ * import { globalAgent } from "@x/node-http/http";
+ * console.log(globalAgent.keepAlive); // true
+ * ```
+ */
+export const globalAgent: Agent = getGlobalAgent();
+
 /** The module object, as `require("http")` returns it in Node. */
 const http = {
+  Agent,
+  ClientRequest,
+  createClient,
+  get,
+  request,
   createServer,
   IncomingMessage,
   maxHeaderSize,
@@ -115,4 +193,11 @@ const http = {
   validateHeaderValue,
 };
 
-export default http;
+Object.defineProperty(http, "globalAgent", {
+  enumerable: true,
+  configurable: true,
+  get: getGlobalAgent,
+  set: setGlobalAgent,
+});
+
+export default http as typeof http & { globalAgent: Agent };

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { Socket, type SocketOptions } from "./_internal/net/socket.ts";
+import { createConnection, Socket, type SocketOptions } from "./_internal/net/socket.ts";
 import { Server, type ServerOptions } from "./_internal/net/server.ts";
 import {
   getDefaultAutoSelectFamily,
@@ -100,11 +100,7 @@ export function createServer(
  * ```
  */
 export function connect(...args: unknown[]): Socket {
-  const normalized = normalizeArgs(args);
-  const options = normalized[0] as SocketOptions & { timeout?: number };
-  const socket = new Socket(options);
-  if (options.timeout) socket.setTimeout(options.timeout);
-  return socket.connect(normalized);
+  return createConnection(...args);
 }
 
 /**
@@ -121,7 +117,8 @@ export function connect(...args: unknown[]): Socket {
  * });
  * ```
  */
-export const createConnection: typeof connect = connect;
+const createConnectionExport: typeof connect = connect;
+export { createConnectionExport as createConnection };
 
 /**
  * Node's internal `net._normalizeArgs`, which some libraries call.
@@ -138,7 +135,7 @@ export const _normalizeArgs: typeof normalizeArgs = normalizeArgs;
 const net = {
   BlockList,
   connect,
-  createConnection,
+  createConnection: createConnectionExport,
   createServer,
   getDefaultAutoSelectFamily,
   getDefaultAutoSelectFamilyAttemptTimeout,

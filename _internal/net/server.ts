@@ -86,6 +86,20 @@ function onconnection(
 
 type ConnectionListener = (socket: Socket) => void;
 
+/**
+ * Node's cluster workers share a port unless `exclusive` is set. Without
+ * Node's private primary/worker handle passing, the kernel can share it:
+ * SO_REUSEPORT, where the runtime offers it, balances connections across
+ * the workers' own listeners.
+ */
+function sharesPortInCluster(exclusive: unknown): boolean {
+  if (exclusive === true || !transport().capabilities.reusePort) return false;
+  const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown })
+    .getBuiltinModule;
+  const cluster = getBuiltin?.("node:cluster") as { isWorker?: boolean } | undefined;
+  return cluster?.isWorker === true;
+}
+
 function emitErrorNT(server: Server, err: Error): void {
   server.emit("error", err);
 }
@@ -159,7 +173,10 @@ class ServerMethods extends EventEmitter {
     if (typeof options.port === "number" || typeof options.port === "string") {
       const port = validatePort(options.port, "options.port") | 0;
       const backlog = options.backlog || backlogFromArgs;
-      const flags = { ipv6Only: Boolean(options.ipv6Only), reusePort: Boolean(options.reusePort) };
+      const flags = {
+        ipv6Only: Boolean(options.ipv6Only),
+        reusePort: Boolean(options.reusePort) || sharesPortInCluster(options.exclusive),
+      };
       if (options.host) this[kLookupAndListen](port, options.host, backlog, flags);
       else this[kListenTcp](null, port, 4, backlog, flags);
       return this;

@@ -35,6 +35,7 @@ import {
 import { BlockList } from "./blocklist.ts";
 import { kAdoptHandle, kConnected, kRace } from "./symbols.ts";
 import { connectSocket } from "./connect.ts";
+import { normalizeArgs } from "./normalize.ts";
 import { nodeConstructor } from "../constructor.ts";
 
 // Hidden per-socket state and steps, kept off the public surface.
@@ -853,3 +854,16 @@ export const Socket: SocketConstructor = nodeConstructor(
   Duplex,
   initSocket,
 );
+
+/**
+ * `net.connect(...args)` / `net.createConnection(...args)`: a new socket,
+ * its `timeout` option applied, then connected. Shared by net.ts, the http
+ * client and the agent.
+ */
+export function createConnection(...args: unknown[]): Socket {
+  const normalized = normalizeArgs(args);
+  const options = normalized[0] as SocketOptions & { timeout?: number };
+  const socket = new Socket(options);
+  if (options.timeout) socket.setTimeout(options.timeout);
+  return socket.connect(normalized);
+}

@@ -1,0 +1,434 @@
+/**
+ * `http.ClientRequest`: an outgoing request on a socket from an agent (or a
+ * one-off connection), and the response parsed off that socket. Event order,
+ * errors ("socket hang up", "aborted") and socket reuse follow Node's
+ * lib/_http_client.js.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import { urlToHttpOptions } from "node:url";
+import { createConnection, type Socket } from "../net/socket.ts";
+import {
+  connResetException,
+  ERR_HTTP_HEADERS_SENT,
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_HTTP_TOKEN,
+  ERR_INVALID_PROTOCOL,
+  ERR_UNESCAPED_CHARACTERS,
+} from "../errors.ts";
+import { getTimerDuration, validateBoolean, validateInteger } from "../validators.ts";
+import { nodeConstructor } from "../constructor.ts";
+import { httpFlags } from "../node_flags.ts";
+import { checkIsHttpToken } from "./headers.ts";
+import {
+  initOutgoingMessage,
+  kNeedDrain,
+  kOutHeaders,
+  OutgoingMessage,
+  OutgoingMessageMethods,
+} from "./outgoing.ts";
+import { IncomingMessage } from "./incoming.ts";
+import { ClientParser } from "./client_parser.ts";
+import { getGlobalAgent } from "./agent.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyOptions = Record<string, any>;
+/** What a request needs from an agent. */
+export interface AgentLike {
+  addRequest(req: ClientRequest, options: AnyOptions): void;
+  defaultPort?: number;
+  protocol?: string;
+  keepAlive?: boolean;
+  maxSockets?: number;
+  options?: AnyOptions;
+}
+
+const kError: unique symbol = Symbol("error");
+const INVALID_PATH = /[^\u0021-\u00ff]/;
+
+function validateHost(host: unknown, name: string): string | undefined | null {
+  if (host !== null && host !== undefined && typeof host !== "string") {
+    throw new ERR_INVALID_ARG_TYPE(`options.${name}`, ["string", "undefined", "null"], host);
+  }
+  return host;
+}
+
+/**
+ * The methods of `http.ClientRequest`; `ClientRequest` below is the
+ * Node-style constructor sharing this prototype.
+ */
+class ClientRequestMethods extends OutgoingMessageMethods {
+  declare agent: AgentLike | undefined;
+  declare method: string;
+  declare path: string;
+  declare host: string;
+  declare protocol: string;
+  declare port: number | string;
+  declare socketPath: string | undefined;
+  declare timeout: number | undefined;
+  declare maxHeaderSize: number | undefined;
+  declare insecureHTTPParser: boolean | undefined;
+  declare joinDuplicateHeaders: boolean | undefined;
+  declare res: IncomingMessage | null;
+  declare aborted: boolean;
+  declare timeoutCb: (() => void) | null;
+  declare upgradeOrConnect: boolean;
+  declare parser: ClientParser | null;
+  declare maxHeadersCount: number | null;
+  declare reusedSocket: boolean;
+  declare _ended: boolean;
+  declare [kError]: Error | undefined;
+
+  override _finish(): void {
+    OutgoingMessage.prototype._finish.call(this);
+  }
+
+  override _implicitHeader(): void {
+    if (this._header) throw new ERR_HTTP_HEADERS_SENT("render");
+    this._storeHeader(`${this.method} ${this.path} HTTP/1.1\r\n`, this[kOutHeaders]);
+  }
+
+  /** Deprecated in Node: destroys the request and emits 'abort'. */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    process.nextTick(() => this.emit("abort"));
+    this.destroy();
+  }
+
+  override destroy(err?: Error): this {
+    if (this.destroyed) return this;
+    this.destroyed = true;
+    // Aborting: the rest of the response is of no interest.
+    if (this.res) this.res._dump();
+    this[kError] = err;
+    this.socket?.destroy(err);
+    return this;
+  }
+
+  /** Called by the agent (or the one-off path) with this request's socket. */
+  onSocket(socket: Socket | null, err?: Error): void {
+    process.nextTick(onSocketNT, this, socket, err);
+  }
+
+  override setTimeout(msecs: number, callback?: () => void): this {
+    if (this._ended) return this;
+    listenSocketTimeout(this);
+    const ms = getTimerDuration(msecs, "msecs");
+    if (callback) this.once("timeout", callback);
+    if (this.socket) setSocketTimeout(this.socket, ms);
+    else this.once("socket", (sock: Socket) => setSocketTimeout(sock, ms));
+    return this;
+  }
+
+  clearTimeout(callback?: () => void): void {
+    this.setTimeout(0, callback);
+  }
+
+  setNoDelay(noDelay?: boolean): void {
+    this._deferToConnect("setNoDelay", [noDelay]);
+  }
+
+  setSocketKeepAlive(enable?: boolean, initialDelay?: number): void {
+    this._deferToConnect("setKeepAlive", [enable, initialDelay]);
+  }
+
+  /** Runs a socket method once a writable socket is assigned. */
+  _deferToConnect(method: string, args: unknown[]): void {
+    const call = () => {
+      // deno-lint-ignore no-explicit-any
+      const socket = this.socket as any;
+      socket[method](...args);
+    };
+    const onSocket = () => {
+      if (this.socket!.writable) call();
+      else this.socket!.once("connect", call);
+    };
+    if (!this.socket) this.once("socket", onSocket);
+    else onSocket();
+  }
+}
+
+function setSocketTimeout(sock: Socket, msecs: number): void {
+  if (sock.connecting) sock.once("connect", () => sock.setTimeout(msecs));
+  else sock.setTimeout(msecs);
+}
+
+function emitRequestTimeout(this: Socket): void {
+  const req = this._httpMessage as ClientRequest | null;
+  req?.emit("timeout");
+}
+
+function listenSocketTimeout(req: ClientRequest): void {
+  if (req.timeoutCb) return;
+  req.timeoutCb = emitRequestTimeout;
+  if (req.socket) req.socket.once("timeout", emitRequestTimeout);
+  else req.on("socket", (socket: Socket) => socket.once("timeout", emitRequestTimeout));
+}
+
+function onSocketNT(req: ClientRequest, socket: Socket | null, err?: Error): void {
+  if (req.destroyed || err) {
+    req.destroyed = true;
+    const finish = (e?: Error | null) => {
+      if (!req.aborted && !e) e = connResetException("socket hang up");
+      if (e) req.emit("error", e);
+      req._closed = true;
+      req.emit("close");
+    };
+    if (socket) {
+      if (!err && req.agent && !socket.destroyed) {
+        socket.emit("free");
+      } else {
+        socket.destroy(err ?? req[kError]);
+        socket.once("close", () => finish(err ?? req[kError]));
+        return;
+      }
+    }
+    finish(err ?? req[kError]);
+    return;
+  }
+  attachSocket(req, socket!);
+  req._flush();
+}
+
+/** Node's `tickOnSocket`: parser and socket listeners for this request. */
+function attachSocket(req: ClientRequest, socket: Socket): void {
+  const flags = httpFlags();
+  const parser = new ClientParser(req, socket, {
+    maxHeaderSize: req.maxHeaderSize || flags.maxHeaderSize,
+    lenient: req.insecureHTTPParser ?? flags.insecureHTTPParser,
+  });
+  req.socket = socket;
+  req.parser = parser;
+  // deno-lint-ignore no-explicit-any
+  (socket as any).parser = parser;
+  socket._httpMessage = req;
+  parser.listen();
+  socket.on("drain", onDrain);
+  if (req.timeout !== undefined || req.agent?.options?.timeout) listenSocketTimeout(req);
+  req.emit("socket", socket);
+}
+
+function onDrain(this: Socket): void {
+  const msg = this._httpMessage as ClientRequest | null;
+  if (msg && !msg.finished && msg[kNeedDrain]) {
+    msg[kNeedDrain] = false;
+    msg.emit("drain");
+  }
+}
+
+function initClientRequest(
+  self: ClientRequest,
+  input?: string | URL | AnyOptions,
+  options?: AnyOptions | ((res: IncomingMessage) => void),
+  cb?: (res: IncomingMessage) => void,
+): void {
+  initOutgoingMessage(self);
+  let opts: AnyOptions;
+  let base: AnyOptions | null = null;
+  if (typeof input === "string") base = urlToHttpOptions(new URL(input));
+  else if (input instanceof URL) base = urlToHttpOptions(input);
+  else {
+    cb = options as typeof cb;
+    options = input;
+  }
+  if (typeof options === "function") {
+    cb = options as (res: IncomingMessage) => void;
+    opts = base ?? {};
+  } else {
+    opts = Object.assign(base ?? {}, options);
+  }
+  const defaultAgent = (opts._defaultAgent ?? getGlobalAgent()) as AgentLike;
+  let agent = opts.agent as AgentLike | false | null | undefined;
+  if (agent === false) {
+    const AgentClass = (defaultAgent as unknown as { constructor: new () => AgentLike })
+      .constructor;
+    agent = new AgentClass();
+  } else if (agent === null || agent === undefined) {
+    if (typeof opts.createConnection !== "function") agent = defaultAgent;
+    opts.defaultPort = opts.defaultPort || agent?.defaultPort;
+  } else if (typeof agent.addRequest !== "function") {
+    throw new ERR_INVALID_ARG_TYPE(
+      "options.agent",
+      ["Agent-like Object", "undefined", "false"],
+      agent,
+    );
+  }
+  self.agent = agent ?? undefined;
+  const protocol = opts.protocol || defaultAgent.protocol;
+  const expectedProtocol = self.agent?.protocol ?? defaultAgent.protocol;
+  if (opts.path) {
+    if (INVALID_PATH.test(String(opts.path))) throw new ERR_UNESCAPED_CHARACTERS("Request path");
+  }
+  if (protocol !== expectedProtocol) throw new ERR_INVALID_PROTOCOL(protocol, expectedProtocol!);
+  const defaultPort = opts.defaultPort || self.agent?.defaultPort;
+  const port = self.port = opts.port || defaultPort || 80;
+  const host = self.host = opts.host = validateHost(opts.hostname, "hostname") ||
+    validateHost(opts.host, "host") || "localhost";
+  const setHost = opts.setHost === undefined || Boolean(opts.setHost);
+  self.socketPath = opts.socketPath;
+  if (opts.timeout !== undefined) self.timeout = getTimerDuration(opts.timeout, "timeout");
+  const connectOptions: AnyOptions = { __proto__: null, ...opts };
+  if (opts.signal) {
+    watchSignal(self, opts.signal);
+    delete connectOptions.signal;
+  }
+  setMethod(self, opts.method);
+  if (opts.maxHeaderSize !== undefined) validateInteger(opts.maxHeaderSize, "maxHeaderSize", 0);
+  self.maxHeaderSize = opts.maxHeaderSize;
+  if (opts.insecureHTTPParser !== undefined) {
+    validateBoolean(opts.insecureHTTPParser, "options.insecureHTTPParser");
+  }
+  self.insecureHTTPParser = opts.insecureHTTPParser;
+  if (opts.joinDuplicateHeaders !== undefined) {
+    validateBoolean(opts.joinDuplicateHeaders, "options.joinDuplicateHeaders");
+  }
+  self.joinDuplicateHeaders = opts.joinDuplicateHeaders;
+  self.path = opts.path || "/";
+  if (cb) self.once("response", cb);
+  const m = self.method;
+  self.useChunkedEncodingByDefault = !(m === "GET" || m === "HEAD" || m === "DELETE" ||
+    m === "OPTIONS" || m === "TRACE" || m === "CONNECT");
+  self._ended = false;
+  self.res = null;
+  self.aborted = false;
+  self.timeoutCb = null;
+  self.upgradeOrConnect = false;
+  self.parser = null;
+  self.maxHeadersCount = null;
+  self.reusedSocket = false;
+  self.protocol = protocol;
+  self[kError] = undefined;
+  if (self.agent) {
+    // Keep-alive only when the agent will really reuse the connection.
+    const reuses = self.agent.keepAlive || Number.isFinite(self.agent.maxSockets);
+    self._last = !reuses;
+    self.shouldKeepAlive = Boolean(reuses);
+  }
+  storeRequestHeaders(self, opts, host, port, defaultPort, setHost);
+  startConnect(self, connectOptions);
+}
+
+function setMethod(self: ClientRequest, method: unknown): void {
+  if (method !== null && method !== undefined && typeof method !== "string") {
+    throw new ERR_INVALID_ARG_TYPE("options.method", "string", method);
+  }
+  if (typeof method === "string" && method) {
+    if (!checkIsHttpToken(method)) throw new ERR_INVALID_HTTP_TOKEN("Method", method);
+    self.method = method.toUpperCase();
+  } else {
+    self.method = "GET";
+  }
+}
+
+function storeRequestHeaders(
+  self: ClientRequest,
+  opts: AnyOptions,
+  host: string,
+  port: number | string,
+  defaultPort: number | undefined,
+  setHost: boolean,
+): void {
+  if (Array.isArray(opts.headers)) {
+    self._storeHeader(`${self.method} ${self.path} HTTP/1.1\r\n`, opts.headers);
+    return;
+  }
+  if (opts.headers) {
+    for (const key of Object.keys(opts.headers)) self.setHeader(key, opts.headers[key]);
+  }
+  if (host && !self.getHeader("host") && setHost) {
+    let hostHeader = host;
+    // IPv6 literals go in brackets in the Host header (RFC 3986 3.2.2).
+    const colon = hostHeader.indexOf(":");
+    if (colon !== -1 && hostHeader.includes(":", colon + 1) && hostHeader.charCodeAt(0) !== 91) {
+      hostHeader = `[${hostHeader}]`;
+    }
+    if (port && +port !== defaultPort) hostHeader += `:${port}`;
+    self.setHeader("Host", hostHeader);
+  }
+  if (opts.auth && !self.getHeader("Authorization")) {
+    self.setHeader("Authorization", `Basic ${Buffer.from(opts.auth).toString("base64")}`);
+  }
+  if (self.getHeader("expect")) {
+    if (self._header) throw new ERR_HTTP_HEADERS_SENT("render");
+    self._storeHeader(`${self.method} ${self.path} HTTP/1.1\r\n`, self[kOutHeaders]);
+  }
+}
+
+function startConnect(self: ClientRequest, opts: AnyOptions): void {
+  if (self.agent) {
+    self.agent.addRequest(self, opts);
+    return;
+  }
+  self._last = true;
+  self.shouldKeepAlive = false;
+  const connect: AnyOptions = { ...opts };
+  if (connect.socketPath) connect.path = connect.socketPath;
+  else if (connect.path) connect.path = undefined;
+  if (typeof connect.createConnection === "function") {
+    let done = false;
+    const oncreate = (err: Error | null, socket?: Socket) => {
+      if (done) return;
+      done = true;
+      if (err) process.nextTick(() => self.emit("error", err));
+      else self.onSocket(socket!);
+    };
+    try {
+      const socket = connect.createConnection(connect, oncreate);
+      if (socket) oncreate(null, socket);
+    } catch (err) {
+      oncreate(err as Error);
+    }
+    return;
+  }
+  self.onSocket(createConnection(connect));
+}
+
+function watchSignal(req: ClientRequest, signal: AbortSignal): void {
+  const abort = () => req.destroy(abortError(signal));
+  if (signal.aborted) {
+    process.nextTick(abort);
+    return;
+  }
+  signal.addEventListener("abort", abort, { once: true });
+  req.once("close", () => signal.removeEventListener("abort", abort));
+}
+
+function abortError(signal: AbortSignal): Error {
+  const err = new Error("The operation was aborted", { cause: signal.reason }) as Error & {
+    code: string;
+  };
+  err.name = "AbortError";
+  err.code = "ABORT_ERR";
+  return err;
+}
+
+/** An outgoing HTTP request, as Node's `http.ClientRequest`. */
+export type ClientRequest = ClientRequestMethods;
+
+/** `http.ClientRequest`'s constructor: callable with or without `new`. */
+export interface ClientRequestConstructor {
+  new (
+    input?: string | URL | AnyOptions,
+    options?: AnyOptions | ((res: IncomingMessage) => void),
+    cb?: (res: IncomingMessage) => void,
+  ): ClientRequest;
+  (
+    input?: string | URL | AnyOptions,
+    options?: AnyOptions | ((res: IncomingMessage) => void),
+    cb?: (res: IncomingMessage) => void,
+  ): ClientRequest;
+  readonly prototype: ClientRequest;
+}
+
+/** An outgoing HTTP request, as Node's `http.ClientRequest`. */
+export const ClientRequest: ClientRequestConstructor = nodeConstructor(
+  "ClientRequest",
+  ClientRequestMethods,
+  OutgoingMessage,
+  initClientRequest,
+);
+
+export { IncomingMessage };

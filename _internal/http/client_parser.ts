@@ -1,0 +1,314 @@
+/**
+ * The client side of a request's socket: the response parser and the socket
+ * listeners Node installs in `tickOnSocket`. Listeners are module functions
+ * called with `this` = the socket (as in Node), so a request costs no
+ * closures; the request and parser are found through `socket._httpMessage`
+ * and `socket.parser`.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import type { Socket } from "../net/socket.ts";
+import { connResetException } from "../errors.ts";
+import { type HeadInfo, HTTPParser, type ParseError, RESPONSE } from "./parser.ts";
+import { IncomingMessage, kHeadersCount, kOnRead } from "./incoming.ts";
+import type { ClientRequest } from "./client.ts";
+
+type ClientSocket = Socket & { parser: ClientParser | null };
+
+function isInformational(status: number): boolean {
+  return status >= 100 && status < 200 && status !== 101;
+}
+
+/** One response parser bound to a request and its socket. */
+export class ClientParser {
+  readonly parser: HTTPParser;
+  req: ClientRequest;
+  socket: Socket;
+  incoming: IncomingMessage | null = null;
+  paused = false;
+
+  constructor(
+    req: ClientRequest,
+    socket: Socket,
+    options: { maxHeaderSize: number; lenient: boolean },
+  ) {
+    this.req = req;
+    this.socket = socket;
+    this.parser = new HTTPParser(RESPONSE, this, options);
+  }
+
+  listen(): void {
+    const socket = this.socket;
+    socket.on("error", socketErrorListener);
+    socket.on("data", socketOnData);
+    socket.on("end", socketOnEnd);
+    socket.on("close", socketCloseListener);
+  }
+
+  // --- parser handler ---------------------------------------------------------
+
+  onHeadersComplete(info: HeadInfo): number {
+    const socket = this.socket;
+    const res = new IncomingMessage(socket);
+    res.httpVersionMajor = info.versionMajor;
+    res.httpVersionMinor = info.versionMinor;
+    res.httpVersion = `${info.versionMajor}.${info.versionMinor}`;
+    res.statusCode = info.statusCode;
+    res.statusMessage = info.statusMessage;
+    res.rawHeaders = info.rawHeaders;
+    res.upgrade = info.upgrade;
+    res.joinDuplicateHeaders = Boolean(this.req.joinDuplicateHeaders);
+    const max = this.req.maxHeadersCount;
+    if (typeof max === "number" && max > 0) res[kHeadersCount] = max;
+    res[kOnRead] = () => this.resume();
+    this.incoming = res;
+    return this.onIncoming(res, info.shouldKeepAlive);
+  }
+
+  onBody(data: Uint8Array, start: number, end: number): void {
+    const res = this.incoming;
+    if (res === null || res._dumped) return;
+    // Chunks from our sockets are never reused, so a view is safe to keep.
+    if (!res.push(Buffer.from(data.buffer, data.byteOffset + start, end - start))) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  onMessageComplete(trailers: string[]): void {
+    const res = this.incoming;
+    if (res === null) return;
+    if (trailers.length > 0) res.rawTrailers = trailers;
+    res.complete = true;
+    if (!isInformational(res.statusCode ?? 0)) res.push(null);
+  }
+
+  resume(): void {
+    if (this.paused) {
+      this.paused = false;
+      if (!this.socket.destroyed) this.socket.resume();
+    }
+  }
+
+  /** Node's `parserOnIncomingClient`: returns the parser's body verdict. */
+  onIncoming(res: IncomingMessage, shouldKeepAlive: boolean): number {
+    const socket = this.socket;
+    const req = this.req;
+    if (req.res) {
+      // A second response to one request: the server is broken.
+      socket.destroy();
+      return 0;
+    }
+    req.res = res;
+    if (res.upgrade) return 2;
+    if (req.method === "CONNECT") {
+      res.upgrade = true;
+      return 2;
+    }
+    const status = res.statusCode ?? 0;
+    if (isInformational(status)) {
+      req.res = null;
+      if (status === 100) req.emit("continue");
+      req.emit("information", {
+        statusCode: res.statusCode,
+        statusMessage: res.statusMessage,
+        httpVersion: res.httpVersion,
+        httpVersionMajor: res.httpVersionMajor,
+        httpVersionMinor: res.httpVersionMinor,
+        headers: res.headers,
+        rawHeaders: res.rawHeaders,
+      });
+      return 1;
+    }
+    if (req.shouldKeepAlive && !shouldKeepAlive && !req.upgradeOrConnect) {
+      req.shouldKeepAlive = false;
+    }
+    // deno-lint-ignore no-explicit-any
+    (res as any).req = req;
+    res.on("end", responseOnEnd);
+    req.on("finish", requestOnFinish);
+    socket.on("timeout", responseOnTimeout);
+    if (req.aborted || !req.emit("response", res)) res._dump();
+    if (req.method === "HEAD") return 1;
+    if (status === 304) {
+      res.complete = true;
+      return 1;
+    }
+    return 0;
+  }
+
+  /** Detaches the parser from the socket (Node's `freeParser`). */
+  free(): void {
+    const socket = this.socket as ClientSocket;
+    if (socket.parser === this) socket.parser = null;
+    if (this.req.parser === this) this.req.parser = null;
+  }
+}
+
+function socketOnData(this: ClientSocket, chunk: Buffer): void {
+  const socket = this;
+  const req = socket._httpMessage as ClientRequest;
+  const cp = socket.parser;
+  if (cp === null || req === null) return;
+  const ret = cp.parser.execute(chunk);
+  if (ret < 0) {
+    const err = cp.parser.error as ParseError;
+    err.rawPacket = chunk;
+    cp.free();
+    socket.removeListener("data", socketOnData);
+    socket.removeListener("end", socketOnEnd);
+    socket.destroy();
+    socket._hadError = true;
+    req.emit("error", err);
+    return;
+  }
+  const res = cp.incoming;
+  if (cp.parser.upgraded && res !== null && res.upgrade) {
+    onUpgrade(socket, req, cp, res, chunk.subarray(ret));
+  } else if (res !== null && res.complete && !isInformational(res.statusCode ?? 0)) {
+    socket.removeListener("data", socketOnData);
+    socket.removeListener("end", socketOnEnd);
+    cp.free();
+  }
+}
+
+function onUpgrade(
+  socket: ClientSocket,
+  req: ClientRequest,
+  cp: ClientParser,
+  res: IncomingMessage,
+  head: Buffer,
+): void {
+  req.res = res;
+  socket.removeListener("data", socketOnData);
+  socket.removeListener("end", socketOnEnd);
+  if (req.timeoutCb) socket.removeListener("timeout", req.timeoutCb);
+  socket.removeListener("timeout", responseOnTimeout);
+  cp.free();
+  const event = req.method === "CONNECT" ? "connect" : "upgrade";
+  if (req.listenerCount(event) > 0) {
+    req.upgradeOrConnect = true;
+    socket.emit("agentRemove");
+    socket.removeListener("close", socketCloseListener);
+    socket.removeListener("error", socketErrorListener);
+    socket._httpMessage = null;
+    // deno-lint-ignore no-explicit-any
+    (socket as any).readableFlowing = null;
+    req.emit(event, res, socket, Buffer.from(head));
+    req.destroyed = true;
+    req._closed = true;
+    req.emit("close");
+  } else {
+    socket.destroy();
+  }
+}
+
+function socketOnEnd(this: ClientSocket): void {
+  const socket = this;
+  const req = socket._httpMessage as ClientRequest;
+  const cp = socket.parser;
+  if (!req.res && !socket._hadError) {
+    // The socket ended before any response: the request fails.
+    socket._hadError = true;
+    req.emit("error", connResetException("socket hang up"));
+  }
+  if (cp !== null) {
+    cp.parser.finish();
+    cp.free();
+  }
+  socket.destroy();
+}
+
+function socketErrorListener(this: ClientSocket, err: Error): void {
+  const socket = this;
+  const req = socket._httpMessage as ClientRequest | null;
+  if (req) {
+    socket._hadError = true;
+    req.emit("error", err);
+  }
+  const cp = socket.parser;
+  if (cp !== null) {
+    cp.parser.finish();
+    cp.free();
+  }
+  socket.removeListener("data", socketOnData);
+  socket.removeListener("end", socketOnEnd);
+  socket.destroy();
+}
+
+function socketCloseListener(this: ClientSocket): void {
+  const socket = this;
+  const req = socket._httpMessage as ClientRequest;
+  const cp = socket.parser;
+  const res = req.res;
+  req.destroyed = true;
+  if (res) {
+    if (!res.complete) res.destroy(connResetException("aborted"));
+    req._closed = true;
+    req.emit("close");
+    if (!res.aborted && res.readable) res.push(null);
+  } else {
+    if (!socket._hadError) {
+      // The socket closed before a response: the error belongs to the request.
+      socket._hadError = true;
+      req.emit("error", connResetException("socket hang up"));
+    }
+    req._closed = true;
+    req.emit("close");
+  }
+  if (req.outputData) req.outputData.length = 0;
+  if (cp !== null) {
+    cp.parser.finish();
+    cp.free();
+  }
+}
+
+function responseOnTimeout(this: ClientSocket): void {
+  const req = this._httpMessage as ClientRequest | null;
+  req?.res?.emit("timeout");
+}
+
+function requestOnFinish(this: ClientRequest): void {
+  if (this.shouldKeepAlive && this._ended) responseKeepAlive(this);
+}
+
+function responseOnEnd(this: IncomingMessage): void {
+  // deno-lint-ignore no-explicit-any
+  const req = (this as any).req as ClientRequest;
+  const socket = req.socket as ClientSocket | null;
+  if (socket) {
+    if (req.timeoutCb) socket.removeListener("timeout", req.timeoutCb);
+    socket.removeListener("timeout", responseOnTimeout);
+  }
+  req._ended = true;
+  if (!req.shouldKeepAlive) {
+    if (socket?.writable) socket.destroySoon();
+  } else if (req.writableFinished && !this.aborted) {
+    responseKeepAlive(req);
+  }
+}
+
+/** The response is done and the socket may go back to the agent. */
+function responseKeepAlive(req: ClientRequest): void {
+  const socket = req.socket as ClientSocket;
+  if (req.timeoutCb) {
+    socket.setTimeout(0, req.timeoutCb);
+    req.timeoutCb = null;
+  }
+  socket.removeListener("close", socketCloseListener);
+  socket.removeListener("error", socketErrorListener);
+  socket.removeListener("data", socketOnData);
+  socket.removeListener("end", socketOnEnd);
+  // After user 'end' handlers ran, the socket is free for the next request.
+  process.nextTick(emitFreeNT, req);
+  req.destroyed = true;
+  if (req.res) req.res.socket = null;
+}
+
+function emitFreeNT(req: ClientRequest): void {
+  req._closed = true;
+  req.emit("close");
+  req.socket?.emit("free");
+}
