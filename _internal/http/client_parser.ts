@@ -148,28 +148,27 @@ export class ClientParser {
 }
 
 function socketOnData(this: ClientSocket, chunk: Buffer): void {
-  const socket = this;
-  const req = socket._httpMessage as ClientRequest;
-  const cp = socket.parser;
+  const req = this._httpMessage as ClientRequest;
+  const cp = this.parser;
   if (cp === null || req === null) return;
   const ret = cp.parser.execute(chunk);
   if (ret < 0) {
     const err = cp.parser.error as ParseError;
     err.rawPacket = chunk;
     cp.free();
-    socket.removeListener("data", socketOnData);
-    socket.removeListener("end", socketOnEnd);
-    socket.destroy();
-    socket._hadError = true;
+    this.removeListener("data", socketOnData);
+    this.removeListener("end", socketOnEnd);
+    this.destroy();
+    this._hadError = true;
     req.emit("error", err);
     return;
   }
   const res = cp.incoming;
   if (cp.parser.upgraded && res !== null && res.upgrade) {
-    onUpgrade(socket, req, cp, res, chunk.subarray(ret));
+    onUpgrade(this, req, cp, res, chunk.subarray(ret));
   } else if (res !== null && res.complete && !isInformational(res.statusCode ?? 0)) {
-    socket.removeListener("data", socketOnData);
-    socket.removeListener("end", socketOnEnd);
+    this.removeListener("data", socketOnData);
+    this.removeListener("end", socketOnEnd);
     cp.free();
   }
 }
@@ -206,42 +205,39 @@ function onUpgrade(
 }
 
 function socketOnEnd(this: ClientSocket): void {
-  const socket = this;
-  const req = socket._httpMessage as ClientRequest;
-  const cp = socket.parser;
-  if (!req.res && !socket._hadError) {
-    // The socket ended before any response: the request fails.
-    socket._hadError = true;
-    req.emit("error", connResetException("socket hang up"));
+  const req = this._httpMessage as ClientRequest;
+  const cp = this.parser;
+  if (!req.res && !this._hadError) {
+    // The this ended before any response: the request fails.
+    this._hadError = true;
+    req.emit("error", connResetException("this hang up"));
   }
   if (cp !== null) {
     cp.parser.finish();
     cp.free();
   }
-  socket.destroy();
+  this.destroy();
 }
 
 function socketErrorListener(this: ClientSocket, err: Error): void {
-  const socket = this;
-  const req = socket._httpMessage as ClientRequest | null;
+  const req = this._httpMessage as ClientRequest | null;
   if (req) {
-    socket._hadError = true;
+    this._hadError = true;
     req.emit("error", err);
   }
-  const cp = socket.parser;
+  const cp = this.parser;
   if (cp !== null) {
     cp.parser.finish();
     cp.free();
   }
-  socket.removeListener("data", socketOnData);
-  socket.removeListener("end", socketOnEnd);
-  socket.destroy();
+  this.removeListener("data", socketOnData);
+  this.removeListener("end", socketOnEnd);
+  this.destroy();
 }
 
 function socketCloseListener(this: ClientSocket): void {
-  const socket = this;
-  const req = socket._httpMessage as ClientRequest;
-  const cp = socket.parser;
+  const req = this._httpMessage as ClientRequest;
+  const cp = this.parser;
   const res = req.res;
   req.destroyed = true;
   if (res) {
@@ -250,10 +246,10 @@ function socketCloseListener(this: ClientSocket): void {
     req.emit("close");
     if (!res.aborted && res.readable) res.push(null);
   } else {
-    if (!socket._hadError) {
-      // The socket closed before a response: the error belongs to the request.
-      socket._hadError = true;
-      req.emit("error", connResetException("socket hang up"));
+    if (!this._hadError) {
+      // The this closed before a response: the error belongs to the request.
+      this._hadError = true;
+      req.emit("error", connResetException("this hang up"));
     }
     req._closed = true;
     req.emit("close");
