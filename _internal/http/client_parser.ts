@@ -208,9 +208,9 @@ function socketOnEnd(this: ClientSocket): void {
   const req = this._httpMessage as ClientRequest;
   const cp = this.parser;
   if (!req.res && !this._hadError) {
-    // The this ended before any response: the request fails.
+    // The socket ended before any response: the request fails.
     this._hadError = true;
-    req.emit("error", connResetException("this hang up"));
+    req.emit("error", connResetException("socket hang up"));
   }
   if (cp !== null) {
     cp.parser.finish();
@@ -247,9 +247,9 @@ function socketCloseListener(this: ClientSocket): void {
     if (!res.aborted && res.readable) res.push(null);
   } else {
     if (!this._hadError) {
-      // The this closed before a response: the error belongs to the request.
+      // The socket closed before a response: the error belongs to the request.
       this._hadError = true;
-      req.emit("error", connResetException("this hang up"));
+      req.emit("error", connResetException("socket hang up"));
     }
     req._closed = true;
     req.emit("close");
