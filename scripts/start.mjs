@@ -9,7 +9,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const useBun = args.includes("--bun");
 const rest = args.filter((a) => a !== "--bun");
-const example = join(root, "examples", "echo_server.js");
+const example = join(root, "examples", "http_server.js");
 const bin = join(root, "node_modules", ".bin", useBun ? "bun" : "deno");
 const argv = useBun ? [example, ...rest] : ["run", "-A", example, ...rest];
 const child = spawn(bin, argv, { stdio: "inherit" });
