@@ -43,6 +43,41 @@ export function setMaxIdleParsers(max: number): void {
 
 function noop(): void {}
 
+/** The connection state, on its socket and on each of its responses. */
+const kConn: unique symbol = Symbol("httpConnection");
+type ConnSocket = Socket & { [kConn]: ServerConnection };
+type ConnResponse = ServerResponse & { [kConn]: ServerConnection };
+
+function connOnData(this: ConnSocket, chunk: Buffer): void {
+  this[kConn].onData(chunk);
+}
+function connOnEnd(this: ConnSocket): void {
+  this[kConn].onEnd();
+}
+function connOnClose(this: ConnSocket): void {
+  this[kConn].onClose();
+}
+function connOnDrain(this: ConnSocket): void {
+  this[kConn].onDrain();
+}
+function connOnError(this: ConnSocket, err: Error): void {
+  this[kConn].fail(err);
+}
+function connOnTimeout(this: ConnSocket): void {
+  this[kConn].onTimeout();
+}
+
+/** OutgoingMessage reports bytes it holds for a socket it does not have yet. */
+function onPendingData(this: ConnResponse, delta: number): void {
+  const conn = this[kConn];
+  conn.outgoingData += delta;
+  if (conn.paused && conn.outgoingData < conn.socket.writableHighWaterMark) conn.resumeSocket();
+}
+
+function onResponseFinish(this: ConnResponse): void {
+  this[kConn].onResponseFinish(this.req as unknown as IncomingMessage, this);
+}
+
 /** Per-connection server state; also the parser's handler. */
 export class ServerConnection {
   readonly server: HttpServer;
@@ -63,12 +98,6 @@ export class ServerConnection {
   /** An upgrade or CONNECT request waiting for the parser to stop. */
   upgrading: IncomingMessage | null = null;
   paused = false;
-  #onData = (chunk: Buffer) => this.onData(chunk);
-  #onEnd = () => this.onEnd();
-  #onClose = () => this.onClose();
-  #onDrain = () => this.onDrain();
-  #onError = (err: Error) => this.onSocketError(err);
-  #onTimeout = () => this.onTimeout();
 
   constructor(server: HttpServer, socket: Socket) {
     this.server = server;
@@ -82,12 +111,15 @@ export class ServerConnection {
     } else {
       this.parser = new HTTPParser(REQUEST, this, options);
     }
-    socket.on("data", this.#onData);
-    socket.on("end", this.#onEnd);
-    socket.on("close", this.#onClose);
-    socket.on("drain", this.#onDrain);
-    socket.on("error", this.#onError);
-    socket.on("timeout", this.#onTimeout);
+    // Shared listeners find this state through the socket: no closures per
+    // connection.
+    (socket as ConnSocket)[kConn] = this;
+    socket.on("data", connOnData);
+    socket.on("end", connOnEnd);
+    socket.on("close", connOnClose);
+    socket.on("drain", connOnDrain);
+    socket.on("error", connOnError);
+    socket.on("timeout", connOnTimeout);
     // deno-lint-ignore no-explicit-any
     (socket as any).parser = this.parser;
     if (server.timeout) socket.setTimeout(server.timeout);
@@ -108,7 +140,7 @@ export class ServerConnection {
     req.joinDuplicateHeaders = Boolean(server.joinDuplicateHeaders);
     const max = server.maxHeadersCount;
     if (max) req[kHeadersCount] = max;
-    req[kOnRead] = this.#resume;
+    req[kOnRead] = this.resumeFn ??= () => this.resumeSocket();
     this.headersDone = true;
     this.current = req;
     return this.onIncoming(req, info.shouldKeepAlive);
@@ -211,17 +243,13 @@ export class ServerConnection {
     this.fail(new ERR_HTTP_REQUEST_TIMEOUT());
   }
 
-  onSocketError(err: Error): void {
-    this.fail(err);
-  }
-
   /**
    * Node's `socketOnError`: a 'clientError' listener decides; without one,
    * answer 400/408/413/431 if nothing of a response went out yet, then close.
    */
   fail(err: Error & { code?: string }): void {
     const socket = this.socket;
-    socket.removeListener("error", this.#onError);
+    socket.removeListener("error", connOnError);
     if (socket.listenerCount("error") === 0) socket.on("error", noop);
     this.releaseParser();
     if (this.server.emit("clientError", err, socket)) return;
@@ -240,12 +268,14 @@ export class ServerConnection {
 
   // --- requests and responses -------------------------------------------------
 
-  #resume = (): void => {
+  resumeFn: (() => void) | null = null;
+
+  resumeSocket(): void {
     if (this.paused && !this.socket.destroyed) {
       this.paused = false;
       this.socket.resume();
     }
-  };
+  }
 
   #pauseSocket(): void {
     if (!this.paused) {
@@ -280,15 +310,13 @@ export class ServerConnection {
     }) as ServerResponse;
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = server.maxRequestsPerSocket;
-    res._onPendingData = (delta: number) => {
-      this.outgoingData += delta;
-      if (this.paused && this.outgoingData < socket.writableHighWaterMark) this.#resume();
-    };
+    (res as ConnResponse)[kConn] = this;
+    res._onPendingData = onPendingData;
     res.shouldKeepAlive = keepAlive;
     res[kUniqueHeaders] = server.uniqueHeaders;
     if (socket._httpMessage) this.outgoing.push(res);
     else res.assignSocket(socket);
-    res.on("finish", () => this.onResponseFinish(req, res));
+    res.on("finish", onResponseFinish);
     return this.dispatch(req, res);
   }
 
@@ -375,12 +403,12 @@ export class ServerConnection {
   /** Stops handling HTTP on this socket (upgrade, or the server letting go). */
   detach(): void {
     const socket = this.socket;
-    socket.removeListener("data", this.#onData);
-    socket.removeListener("end", this.#onEnd);
-    socket.removeListener("close", this.#onClose);
-    socket.removeListener("drain", this.#onDrain);
-    socket.removeListener("error", this.#onError);
-    socket.removeListener("timeout", this.#onTimeout);
+    socket.removeListener("data", connOnData);
+    socket.removeListener("end", connOnEnd);
+    socket.removeListener("close", connOnClose);
+    socket.removeListener("drain", connOnDrain);
+    socket.removeListener("error", connOnError);
+    socket.removeListener("timeout", connOnTimeout);
     this.server[kConnections].delete(this);
     this.releaseParser();
     if (this.paused) {

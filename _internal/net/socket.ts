@@ -40,6 +40,7 @@ import { nodeConstructor } from "../constructor.ts";
 
 // Hidden per-socket state and steps, kept off the public surface.
 const kTos: unique symbol = Symbol("tos");
+const kTimerDue: unique symbol = Symbol("timerDue");
 const kOnreadEof: unique symbol = Symbol("onreadEof");
 const kOnreadBuf: unique symbol = Symbol("onreadBuf");
 const kAfterWrite: unique symbol = Symbol("afterWrite");
@@ -191,6 +192,7 @@ class SocketMethods extends Duplex {
   declare [kWriteCb]: Callback | null;
   declare [kAfterWriteFn]: ((err: TransportError | null) => void) | null;
   declare [kTimer]: ReturnType<typeof setTimeout> | null;
+  declare [kTimerDue]: number;
   declare [kTimeoutMs]: number;
   declare [kLastActive]: number;
   declare [kLastQueued]: number;
@@ -397,12 +399,12 @@ class SocketMethods extends Duplex {
         bufs[i] = b;
         this[kBytesDispatched] += b.byteLength;
       }
-      handle.writev(bufs, this[kAfterWriteFn] ??= (err) => this[kAfterWrite](err));
+      handle.writev(bufs, this[kAfterWriteFn] ??= afterWriteFor(this));
     } else {
       const c = data as Buffer | string;
       const b = typeof c === "string" ? Buffer.from(c, encoding as BufferEncoding) : c;
       this[kBytesDispatched] += b.byteLength;
-      handle.write(b, this[kAfterWriteFn] ??= (err) => this[kAfterWrite](err));
+      handle.write(b, this[kAfterWriteFn] ??= afterWriteFor(this));
     }
   }
 
@@ -514,6 +516,7 @@ class SocketMethods extends Duplex {
     const timer = setTimeout(onSocketTimer, ms, this);
     timer.unref();
     this[kTimer] = timer;
+    this[kTimerDue] = performance.now() + ms;
   }
 
   [kClearTimer](): void {
@@ -547,7 +550,9 @@ class SocketMethods extends Duplex {
     if (this.destroyed) return this;
     this.timeout = msecs;
     const ms = getTimerDuration(msecs, "msecs");
-    this[kClearTimer]();
+    // Servers flip between a keep-alive timeout and none on every request:
+    // an armed timer is kept (it re-arms itself for what is left, or stops
+    // when the timeout is 0) instead of being cleared and re-created.
     if (ms === 0) {
       this[kTimeoutMs] = 0;
       if (callback !== undefined) {
@@ -555,9 +560,11 @@ class SocketMethods extends Duplex {
         this.removeListener("timeout", callback);
       }
     } else {
+      const now = performance.now();
       this[kTimeoutMs] = ms;
-      this[kLastActive] = performance.now();
-      this[kArm](ms);
+      this[kLastActive] = now;
+      if (this[kTimer] !== null && this[kTimerDue] > now + ms) this[kClearTimer]();
+      if (this[kTimer] === null) this[kArm](ms);
       if (callback !== undefined) {
         validateFunction(callback, "callback");
         this.once("timeout", callback);
@@ -747,6 +754,15 @@ function nextOnreadBuffer(onread: OnRead): Uint8Array {
   return typeof onread.buffer === "function" ? onread.buffer() : onread.buffer;
 }
 
+/**
+ * The one write-completion callback of a socket. Made here, not inline, so
+ * it closes over nothing but the socket (an inline arrow would share its
+ * scope with the connecting-path closure and keep the first write alive).
+ */
+function afterWriteFor(socket: Socket): (err: TransportError | null) => void {
+  return (err) => socket[kAfterWrite](err);
+}
+
 function onSocketTimer(socket: Socket): void {
   socket[kOnTimer]();
 }
@@ -777,6 +793,7 @@ function initSocket(self: Socket, options: SocketOptions | number | undefined): 
   self[kWriteCb] = null;
   self[kAfterWriteFn] = null;
   self[kTimer] = null;
+  self[kTimerDue] = 0;
   self[kTimeoutMs] = 0;
   self[kLastActive] = 0;
   self[kLastQueued] = 0;
