@@ -264,7 +264,8 @@ function initClientRequest(
   }
   if (protocol !== expectedProtocol) throw new ERR_INVALID_PROTOCOL(protocol, expectedProtocol!);
   const defaultPort = opts.defaultPort || self.agent?.defaultPort;
-  const port = self.port = opts.port || defaultPort || 80;
+  // Node writes the defaults back into the options the agent receives.
+  const port = self.port = opts.port = opts.port || defaultPort || 80;
   const host = self.host = opts.host = validateHost(opts.hostname, "hostname") ||
     validateHost(opts.host, "host") || "localhost";
   const setHost = opts.setHost === undefined || Boolean(opts.setHost);
