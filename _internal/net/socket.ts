@@ -216,8 +216,9 @@ class SocketMethods extends Duplex {
   }
 
   [kWire](handle: ConnectionHandle): void {
-    handle.onRead = (chunk) => this[kOnRead](chunk);
-    handle.onError = (err) => this[kOnError](err);
+    (handle as OwnedHandle)[kOwner] = this;
+    handle.onRead = handleOnRead;
+    handle.onError = handleOnError;
   }
 
   /** Makes `handle` this socket's `_handle` (a new connect, or a new attempt). */
@@ -749,6 +750,18 @@ class SocketMethods extends Duplex {
 }
 
 function noop(): void {}
+
+/** The socket that owns a handle: one shared read callback serves them all. */
+const kOwner: unique symbol = Symbol("owner");
+type OwnedHandle = ConnectionHandle & { [kOwner]?: Socket };
+
+function handleOnRead(this: ConnectionHandle, chunk: Uint8Array | null): void {
+  (this as OwnedHandle)[kOwner]?.[kOnRead](chunk);
+}
+
+function handleOnError(this: ConnectionHandle, err: TransportError): void {
+  (this as OwnedHandle)[kOwner]?.[kOnError](err);
+}
 
 function nextOnreadBuffer(onread: OnRead): Uint8Array {
   return typeof onread.buffer === "function" ? onread.buffer() : onread.buffer;

@@ -389,8 +389,8 @@ export class BunConnection implements ConnectableHandle {
   #onData(chunk: Uint8Array): void {
     // Bun hands each call a fresh Buffer it never touches again: no copy.
     if (this.#reading && this.#held === null) {
-      const cb = this.onRead;
-      if (cb !== null) cb(chunk);
+      // Called as a method: net keeps one shared function, not a closure.
+      this.onRead?.(chunk);
     } else if (!this.#closed) {
       (this.#held ??= []).push(chunk);
     }

@@ -25,16 +25,20 @@ export interface NetAddress {
 }
 
 /** Called with bytes, or with `null` once the peer has sent FIN. */
-export type ReadCallback = (chunk: Uint8Array | null) => void;
+export type ReadCallback = (this: ConnectionHandle, chunk: Uint8Array | null) => void;
 /** Called once a write has left our queue for the kernel (or failed). */
 export type DoneCallback = (err: TransportError | null) => void;
 
 /** One connected stream socket (TCP or Unix). */
 export interface ConnectionHandle {
-  /** Receives data and EOF. Set before `readStart()`. */
+  /**
+   * Receives data and EOF. Set before `readStart()`. Both callbacks are
+   * called as methods of the handle (`this` = the handle), so a consumer can
+   * use one shared function for every handle.
+   */
   onRead: ReadCallback | null;
   /** Receives a read-side failure (e.g. ECONNRESET). The handle is dead after it. */
-  onError: ((err: TransportError) => void) | null;
+  onError: ((this: ConnectionHandle, err: TransportError) => void) | null;
   /** Starts (or resumes) delivering data. Idempotent. */
   readStart(): void;
   /** Stops asking the kernel for data, so the peer feels backpressure. */
