@@ -8,6 +8,7 @@
  */
 import { Buffer } from "node:buffer";
 import process from "node:process";
+import { finished } from "node:stream";
 import { urlToHttpOptions } from "node:url";
 import { createConnection, type Socket } from "../net/socket.ts";
 import {
@@ -24,13 +25,14 @@ import { httpFlags } from "../node_flags.ts";
 import { checkIsHttpToken } from "./headers.ts";
 import {
   initOutgoingMessage,
-  kNeedDrain,
   kOutHeaders,
+  kUniqueHeaders,
   OutgoingMessage,
   OutgoingMessageMethods,
+  parseUniqueHeadersOption,
 } from "./outgoing.ts";
 import { IncomingMessage } from "./incoming.ts";
-import { ClientParser } from "./client_parser.ts";
+import { allocClientParser, type ClientParser } from "./client_parser.ts";
 import { getGlobalAgent } from "./agent.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -46,6 +48,7 @@ export interface AgentLike {
 }
 
 const kError: unique symbol = Symbol("error");
+const kPath: unique symbol = Symbol("path");
 const INVALID_PATH = /[^\u0021-\u00ff]/;
 
 function validateHost(host: unknown, name: string): string | undefined | null {
@@ -62,7 +65,7 @@ function validateHost(host: unknown, name: string): string | undefined | null {
 class ClientRequestMethods extends OutgoingMessageMethods {
   declare agent: AgentLike | undefined;
   declare method: string;
-  declare path: string;
+  declare [kPath]: string;
   declare host: string;
   declare protocol: string;
   declare port: number | string;
@@ -80,6 +83,17 @@ class ClientRequestMethods extends OutgoingMessageMethods {
   declare reusedSocket: boolean;
   declare _ended: boolean;
   declare [kError]: Error | undefined;
+
+  /** The request target; checked on every assignment, since the head is
+   * rendered later from whatever it holds then (CRLF injection otherwise). */
+  get path(): string {
+    return this[kPath];
+  }
+
+  set path(value: string) {
+    if (INVALID_PATH.test(String(value))) throw new ERR_UNESCAPED_CHARACTERS("Request path");
+    this[kPath] = value;
+  }
 
   override _finish(): void {
     OutgoingMessage.prototype._finish.call(this);
@@ -181,8 +195,12 @@ function onSocketNT(req: ClientRequest, socket: Socket | null, err?: Error): voi
       if (!err && req.agent && !socket.destroyed) {
         socket.emit("free");
       } else {
-        socket.destroy(err ?? req[kError]);
-        socket.once("close", () => finish(err ?? req[kError]));
+        // finished() also listens for 'error', so an error the socket was
+        // destroyed with reaches the request instead of going uncaught.
+        finished(socket.destroy(err ?? req[kError]), (e) => {
+          const code = (e as { code?: string } | null | undefined)?.code;
+          finish((code === "ERR_STREAM_PREMATURE_CLOSE" ? null : e) || err);
+        });
         return;
       }
     }
@@ -196,7 +214,7 @@ function onSocketNT(req: ClientRequest, socket: Socket | null, err?: Error): voi
 /** Node's `tickOnSocket`: parser and socket listeners for this request. */
 function attachSocket(req: ClientRequest, socket: Socket): void {
   const flags = httpFlags();
-  const parser = new ClientParser(req, socket, {
+  const parser = allocClientParser(req, socket, {
     maxHeaderSize: req.maxHeaderSize || flags.maxHeaderSize,
     lenient: req.insecureHTTPParser ?? flags.insecureHTTPParser,
   });
@@ -206,17 +224,8 @@ function attachSocket(req: ClientRequest, socket: Socket): void {
   (socket as any).parser = parser;
   socket._httpMessage = req;
   parser.listen();
-  socket.on("drain", onDrain);
   if (req.timeout !== undefined || req.agent?.options?.timeout) listenSocketTimeout(req);
   req.emit("socket", socket);
-}
-
-function onDrain(this: Socket): void {
-  const msg = this._httpMessage as ClientRequest | null;
-  if (msg && !msg.finished && msg[kNeedDrain]) {
-    msg[kNeedDrain] = false;
-    msg.emit("drain");
-  }
 }
 
 function initClientRequest(
@@ -268,7 +277,10 @@ function initClientRequest(
   const port = self.port = opts.port = opts.port || defaultPort || 80;
   const host = self.host = opts.host = validateHost(opts.hostname, "hostname") ||
     validateHost(opts.host, "host") || "localhost";
-  const setHost = opts.setHost === undefined || Boolean(opts.setHost);
+  // setDefaultHeaders: false sends only what the caller sets: no Host, no
+  // Connection and no body framing header.
+  const setDefaults = opts.setDefaultHeaders !== false;
+  const setHost = setDefaults && (opts.setHost === undefined || Boolean(opts.setHost));
   self.socketPath = opts.socketPath;
   if (opts.timeout !== undefined) self.timeout = getTimerDuration(opts.timeout, "timeout");
   const connectOptions: AnyOptions = { __proto__: null, ...opts };
@@ -287,6 +299,7 @@ function initClientRequest(
     validateBoolean(opts.joinDuplicateHeaders, "options.joinDuplicateHeaders");
   }
   self.joinDuplicateHeaders = opts.joinDuplicateHeaders;
+  self[kUniqueHeaders] = parseUniqueHeadersOption(opts.uniqueHeaders);
   self.path = opts.path || "/";
   if (cb) self.once("response", cb);
   const m = self.method;
@@ -307,6 +320,11 @@ function initClientRequest(
     const reuses = self.agent.keepAlive || Number.isFinite(self.agent.maxSockets);
     self._last = !reuses;
     self.shouldKeepAlive = Boolean(reuses);
+  }
+  if (!setDefaults) {
+    self._removedConnection = true;
+    self._removedContLen = true;
+    self._removedTE = true;
   }
   storeRequestHeaders(self, opts, host, port, defaultPort, setHost);
   startConnect(self, connectOptions);

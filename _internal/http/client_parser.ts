@@ -13,6 +13,7 @@ import type { Socket } from "../net/socket.ts";
 import { connResetException } from "../errors.ts";
 import { type HeadInfo, HTTPParser, type ParseError, RESPONSE } from "./parser.ts";
 import { IncomingMessage, kHeadersCount, kOnRead } from "./incoming.ts";
+import { kNeedDrain } from "./outgoing.ts";
 import type { ClientRequest } from "./client.ts";
 
 type ClientSocket = Socket & { parser: ClientParser | null };
@@ -21,21 +22,50 @@ function isInformational(status: number): boolean {
   return status >= 100 && status < 200 && status !== 101;
 }
 
+/** Options a response parser is created with. */
+export interface ClientParserOptions {
+  maxHeaderSize: number;
+  lenient: boolean;
+}
+
+// Freed parsers wait here for the next request, as in Node's `parsers`
+// free list: requests served one after another share one parser object,
+// which code and tests observe through `req.parser`.
+const freeParsers: ClientParser[] = [];
+const kMaxFreeParsers = 1000;
+
+/** A parser for `req` on `socket`: a freed one when there is one. */
+export function allocClientParser(
+  req: ClientRequest,
+  socket: Socket,
+  options: ClientParserOptions,
+): ClientParser {
+  const cp = freeParsers.pop();
+  if (cp === undefined) return new ClientParser(req, socket, options);
+  cp.init(req, socket, options);
+  return cp;
+}
+
 /** One response parser bound to a request and its socket. */
 export class ClientParser {
-  readonly parser: HTTPParser;
-  req: ClientRequest;
-  socket: Socket;
+  parser!: HTTPParser;
+  req!: ClientRequest;
+  socket!: Socket;
   incoming: IncomingMessage | null = null;
   paused = false;
+  #freed = false;
 
-  constructor(
-    req: ClientRequest,
-    socket: Socket,
-    options: { maxHeaderSize: number; lenient: boolean },
-  ) {
+  constructor(req: ClientRequest, socket: Socket, options: ClientParserOptions) {
+    this.init(req, socket, options);
+  }
+
+  /** Binds this object to a new request, with a fresh parsing state. */
+  init(req: ClientRequest, socket: Socket, options: ClientParserOptions): void {
     this.req = req;
     this.socket = socket;
+    this.incoming = null;
+    this.paused = false;
+    this.#freed = false;
     this.parser = new HTTPParser(RESPONSE, this, options);
   }
 
@@ -45,6 +75,7 @@ export class ClientParser {
     socket.on("data", socketOnData);
     socket.on("end", socketOnEnd);
     socket.on("close", socketCloseListener);
+    socket.on("drain", socketOnDrain);
   }
 
   // --- parser handler ---------------------------------------------------------
@@ -62,7 +93,14 @@ export class ClientParser {
     res.joinDuplicateHeaders = Boolean(this.req.joinDuplicateHeaders);
     const max = this.req.maxHeadersCount;
     if (typeof max === "number" && max > 0) res[kHeadersCount] = max;
-    res[kOnRead] = () => this.resume();
+    // The response may outlive this binding once the parser is freed for
+    // reuse; a socket it left paused, and no parser now owns, still resumes.
+    res[kOnRead] = () => {
+      if (this.incoming === res) this.resume();
+      else if ((socket as ClientSocket).parser === null && socket.isPaused() && !socket.destroyed) {
+        socket.resume();
+      }
+    };
     this.incoming = res;
     return this.onIncoming(res, info.shouldKeepAlive);
   }
@@ -141,9 +179,16 @@ export class ClientParser {
 
   /** Detaches the parser from the socket (Node's `freeParser`). */
   free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
     const socket = this.socket as ClientSocket;
     if (socket.parser === this) socket.parser = null;
     if (this.req.parser === this) this.req.parser = null;
+    // A pooled parser must not keep the request, socket or response alive.
+    this.req = null as unknown as ClientRequest;
+    this.socket = null as unknown as Socket;
+    this.incoming = null;
+    if (freeParsers.length < kMaxFreeParsers) freeParsers.push(this);
   }
 }
 
@@ -169,6 +214,8 @@ function socketOnData(this: ClientSocket, chunk: Buffer): void {
   } else if (res !== null && res.complete && !isInformational(res.statusCode ?? 0)) {
     this.removeListener("data", socketOnData);
     this.removeListener("end", socketOnEnd);
+    // A pooled socket must carry no listener of a finished request.
+    this.removeListener("drain", socketOnDrain);
     cp.free();
   }
 }
@@ -183,6 +230,7 @@ function onUpgrade(
   req.res = res;
   socket.removeListener("data", socketOnData);
   socket.removeListener("end", socketOnEnd);
+  socket.removeListener("drain", socketOnDrain);
   if (req.timeoutCb) socket.removeListener("timeout", req.timeoutCb);
   socket.removeListener("timeout", responseOnTimeout);
   cp.free();
@@ -201,6 +249,14 @@ function onUpgrade(
     req.emit("close");
   } else {
     socket.destroy();
+  }
+}
+
+function socketOnDrain(this: ClientSocket): void {
+  const msg = this._httpMessage as ClientRequest | null;
+  if (msg && !msg.finished && msg[kNeedDrain]) {
+    msg[kNeedDrain] = false;
+    msg.emit("drain");
   }
 }
 
@@ -289,6 +345,9 @@ function responseOnEnd(this: IncomingMessage): void {
 /** The response is done and the socket may go back to the agent. */
 function responseKeepAlive(req: ClientRequest): void {
   const socket = req.socket as ClientSocket;
+  // The response can end after the write completed but before 'finish' ran;
+  // freeing the socket a second time would strip the next request's listeners.
+  req.removeListener("finish", requestOnFinish);
   if (req.timeoutCb) {
     socket.setTimeout(0, req.timeoutCb);
     req.timeoutCb = null;

@@ -129,7 +129,7 @@ class IncomingMessageMethods extends Readable {
     // For compatibility, Node emits 'error' only to existing listeners.
     const done = () => cb(this.listenerCount("error") > 0 ? err : null);
     const socket = this.socket;
-    if (socket !== null && !socket.destroyed && this.aborted) {
+    if (socket != null && !socket.destroyed && this.aborted) {
       socket.destroy(err ?? undefined);
       const onDone = () => {
         socket.off("close", onDone);
@@ -174,7 +174,8 @@ function initIncomingMessage(
   Readable.call(self, {
     highWaterMark: options?.highWaterMark ?? socket?.readableHighWaterMark,
   });
-  self.socket = socket ?? null;
+  // Node leaves both undefined when no socket is given, and code checks that.
+  self.socket = socket as Socket | null;
   self.client = self.socket;
   self.httpVersionMajor = 1;
   self.httpVersionMinor = 1;

@@ -8,7 +8,8 @@
  * constructor that `.call(this)` can extend) because frameworks reach into
  * all of it. Two write-path details differ from Node without changing a byte
  * on the wire: `end(data)` hangs its 'finish' callback on the body's own
- * socket write instead of on an extra empty one, and chunk framing pieces
+ * socket write instead of on an extra empty one (only on our net.Socket: a
+ * user's own Writable sees Node's empty write), and chunk framing pieces
  * that share an encoding are joined into one write.
  *
  * @module
@@ -16,7 +17,7 @@
 import { getDefaultHighWaterMark, Stream } from "node:stream";
 import { EventEmitter } from "node:events";
 import process from "node:process";
-import type { Socket } from "../net/socket.ts";
+import { Socket } from "../net/socket.ts";
 import {
   ERR_HTTP_CONTENT_LENGTH_MISMATCH,
   ERR_METHOD_NOT_IMPLEMENTED,
@@ -300,13 +301,10 @@ class OutgoingMessageMethods extends Stream {
       socket?.cork();
       finish = onFinish.bind(undefined, this);
       // Under strictContentLength the final length check below comes first.
-      finishQueued = writeChunk(
-        this,
-        chunk,
-        encoding,
-        this.strictContentLength ? null : finish,
-        true,
-      );
+      // A socket of the user's own (any Writable) counts its writes, so it
+      // gets Node's separate empty write for 'finish'.
+      const ride = !this.strictContentLength && (socket === null || socket instanceof Socket);
+      finishQueued = writeChunk(this, chunk, encoding, ride ? finish : null, true);
     } else if (this.finished) {
       if (typeof callback === "function") {
         if (!this.writableFinished) this.on("finish", callback);

@@ -9,7 +9,12 @@ import { clearInterval, setInterval } from "node:timers";
 import { Server as NetServer } from "../net/server.ts";
 import type { Socket } from "../net/socket.ts";
 import { ERR_OUT_OF_RANGE } from "../errors.ts";
-import { validateBoolean, validateInteger, validateObject } from "../validators.ts";
+import {
+  validateBoolean,
+  validateFunction,
+  validateInteger,
+  validateObject,
+} from "../validators.ts";
 import { nodeConstructor } from "../constructor.ts";
 import { IncomingMessage } from "./incoming.ts";
 import { ServerResponse } from "./server_response.ts";
@@ -35,6 +40,7 @@ export interface ServerOptions {
   requireHostHeader?: boolean;
   highWaterMark?: number;
   rejectNonStandardBodyWrites?: boolean;
+  shouldUpgradeCallback?: (this: HttpServer, req: IncomingMessage) => boolean;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -60,6 +66,8 @@ class HttpServerMethods extends NetServer {
   declare requireHostHeader: boolean;
   declare joinDuplicateHeaders: boolean | undefined;
   declare rejectNonStandardBodyWrites: boolean;
+  /** Decides whether a request asking to upgrade is handed to 'upgrade'. */
+  declare shouldUpgradeCallback: (this: HttpServer, req: IncomingMessage) => boolean;
   declare httpAllowHalfOpen: boolean;
   declare timeout: number;
   declare maxHeadersCount: number | null;
@@ -70,7 +78,7 @@ class HttpServerMethods extends NetServer {
   declare [kCheckTimer]: ReturnType<typeof setInterval> | null;
 
   /** Sets the socket idle timeout for new connections; 'timeout' listeners decide. */
-  setTimeout(msecs = 0, callback?: () => void): this {
+  setTimeout(msecs = 0, callback?: (socket: Socket) => void): this {
     this.timeout = msecs;
     if (callback) this.on("timeout", callback);
     return this;
@@ -188,6 +196,18 @@ function storeOptions(self: HttpServer, options: ServerOptions): void {
     options.rejectNonStandardBodyWrites,
     "options.rejectNonStandardBodyWrites",
   ) ?? false;
+  const shouldUpgrade = options.shouldUpgradeCallback;
+  if (shouldUpgrade !== undefined) {
+    validateFunction(shouldUpgrade, "options.shouldUpgradeCallback");
+    self.shouldUpgradeCallback = shouldUpgrade;
+  } else {
+    self.shouldUpgradeCallback = hasUpgradeListener;
+  }
+}
+
+/** The default upgrade decision: upgrade when someone listens for it. */
+function hasUpgradeListener(this: HttpServer): boolean {
+  return this.listenerCount("upgrade") > 0;
 }
 
 function initHttpServer(

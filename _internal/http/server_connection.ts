@@ -47,24 +47,37 @@ function noop(): void {}
 const kConn: unique symbol = Symbol("httpConnection");
 type ConnSocket = Socket & { [kConn]: ServerConnection };
 type ConnResponse = ServerResponse & { [kConn]: ServerConnection };
+/**
+ * Node's parsers carry the request being parsed as `incoming`, and are told
+ * `free()` when pooled or `close()` when dropped; code reads the one and
+ * hooks the others.
+ */
+type ServerParser = HTTPParser & {
+  incoming: IncomingMessage | null;
+  free?: () => void;
+  close?: () => void;
+};
 
+// Code reaches into `socket._events` and calls these with another `this`
+// (Node's are bound, so that works there): with no connection state behind
+// `this`, they do nothing.
 function connOnData(this: ConnSocket, chunk: Buffer): void {
-  this[kConn].onData(chunk);
+  this[kConn]?.onData(chunk);
 }
 function connOnEnd(this: ConnSocket): void {
-  this[kConn].onEnd();
+  this[kConn]?.onEnd();
 }
 function connOnClose(this: ConnSocket): void {
-  this[kConn].onClose();
+  this[kConn]?.onClose();
 }
 function connOnDrain(this: ConnSocket): void {
-  this[kConn].onDrain();
+  this[kConn]?.onDrain();
 }
 function connOnError(this: ConnSocket, err: Error): void {
-  this[kConn].fail(err);
+  this[kConn]?.fail(err);
 }
 function connOnTimeout(this: ConnSocket): void {
-  this[kConn].onTimeout();
+  this[kConn]?.onTimeout();
 }
 
 /** OutgoingMessage reports bytes it holds for a socket it does not have yet. */
@@ -78,11 +91,23 @@ function onResponseFinish(this: ConnResponse): void {
   this[kConn].onResponseFinish(this.req as unknown as IncomingMessage, this);
 }
 
+/**
+ * Node's `clearIncoming`: once its response is done, the parser lets go of
+ * the request, but not before the request's own 'end' listeners have run.
+ */
+function clearIncoming(this: IncomingMessage | void, request?: IncomingMessage): void {
+  const req = request ?? this as IncomingMessage;
+  const parser = (req.socket as { parser?: ServerParser | null } | null)?.parser;
+  if (!parser || parser.incoming !== req) return;
+  if (req.readableEnded) parser.incoming = null;
+  else req.on("end", clearIncoming);
+}
+
 /** Per-connection server state; also the parser's handler. */
 export class ServerConnection {
   readonly server: HttpServer;
   readonly socket: Socket;
-  parser: HTTPParser | null;
+  parser: ServerParser | null;
   /** Requests whose responses have not finished, oldest first. */
   incoming: IncomingMessage[] = [];
   /** Responses waiting for the socket (pipelining), oldest first. */
@@ -107,10 +132,14 @@ export class ServerConnection {
     if (parser !== undefined) {
       parser.reset(REQUEST, this);
       parser.configure(options);
-      this.parser = parser;
+      this.parser = parser as ServerParser;
     } else {
-      this.parser = new HTTPParser(REQUEST, this, options);
+      this.parser = new HTTPParser(REQUEST, this, options) as ServerParser;
     }
+    this.parser.incoming = null;
+    // As Node's connection list: the headers timeout runs from the accept, so
+    // a client that connects and sends nothing is timed out too.
+    this.messageStart = performance.now();
     // Shared listeners find this state through the socket: no closures per
     // connection.
     (socket as ConnSocket)[kConn] = this;
@@ -122,7 +151,11 @@ export class ServerConnection {
     socket.on("timeout", connOnTimeout);
     // deno-lint-ignore no-explicit-any
     (socket as any).parser = this.parser;
-    if (server.timeout) socket.setTimeout(server.timeout);
+    // A user's own Duplex (emitted as 'connection') may lack net.Socket's
+    // extras, so they are used only when present, as Node does.
+    if (server.timeout && typeof socket.setTimeout === "function") {
+      socket.setTimeout(server.timeout);
+    }
   }
 
   // --- parser callbacks ------------------------------------------------------
@@ -143,6 +176,7 @@ export class ServerConnection {
     req[kOnRead] = this.resumeFn ??= () => this.resumeSocket();
     this.headersDone = true;
     this.current = req;
+    this.parser!.incoming = req;
     return this.onIncoming(req, info.shouldKeepAlive);
   }
 
@@ -179,10 +213,21 @@ export class ServerConnection {
       return;
     }
     if (parser.upgraded) {
-      this.upgrade(chunk.subarray(ret));
+      if (this.upgrading !== null) {
+        this.upgrade(chunk.subarray(ret));
+        return;
+      }
+      // shouldUpgradeCallback said no: as llhttp resumes after an upgrade in
+      // Node, the connection goes on as plain HTTP with the bytes that follow.
+      parser.reset();
+      this.messageStart = 0;
+      if (ret < chunk.length) this.onData(chunk.subarray(ret));
       return;
     }
+    // A pipelined message that began after one completed in this chunk is
+    // timed from now (the parser reports no message start of its own).
     if (!parser.inMessage) this.messageStart = 0;
+    else if (this.messageStart === 0) this.messageStart = performance.now();
   }
 
   onEnd(): void {
@@ -251,7 +296,8 @@ export class ServerConnection {
     const socket = this.socket;
     socket.removeListener("error", connOnError);
     if (socket.listenerCount("error") === 0) socket.on("error", noop);
-    this.releaseParser();
+    // The parser stays, failed: if a 'clientError' listener keeps the socket
+    // open, each later chunk reports the error again, as in Node.
     if (this.server.emit("clientError", err, socket)) return;
     const res = socket._httpMessage as ServerResponse | null;
     if (socket.writable && (!res || !res._headerSent)) {
@@ -289,7 +335,7 @@ export class ServerConnection {
     const server = this.server;
     const socket = this.socket;
     if (req.upgrade) {
-      req.upgrade = req.method === "CONNECT" || server.listenerCount("upgrade") > 0;
+      req.upgrade = req.method === "CONNECT" || Boolean(server.shouldUpgradeCallback(req));
       if (req.upgrade) {
         this.upgrading = req;
         return 0;
@@ -301,7 +347,8 @@ export class ServerConnection {
       if (ws || this.outgoingData >= socket.writableHighWaterMark) this.#pauseSocket();
     }
     if (this.keepAliveTimeoutSet) {
-      socket.setTimeout(0);
+      // Back from the keep-alive wait to the server's own idle timeout.
+      socket.setTimeout(server.timeout || 0);
       this.keepAliveTimeoutSet = false;
     }
     const res = new server.ServerResponseClass(req as never, {
@@ -332,13 +379,14 @@ export class ServerConnection {
       const limit = server.maxRequestsPerSocket;
       if (limit > 0) {
         this.requestsCount++;
+        // Reached, or past it: the answer says Connection: close either way.
+        res.maxRequestsOnConnectionReached = this.requestsCount >= limit;
         if (this.requestsCount > limit) {
           server.emit("dropRequest", req, this.socket);
           res.writeHead(503);
           res.end();
           return 0;
         }
-        if (this.requestsCount === limit) res.maxRequestsOnConnectionReached = true;
       }
       const expect = req.headers.expect;
       if (expect !== undefined) {
@@ -369,12 +417,14 @@ export class ServerConnection {
     if (this.incoming[0] === req) this.incoming.shift();
     if (!req._consuming && !req.readableFlowing) req._dump();
     res.detachSocket(socket);
+    clearIncoming(req);
     process.nextTick(emitResponseClose, res);
     if (res._last) {
-      socket.destroySoon();
+      if (typeof socket.destroySoon === "function") socket.destroySoon();
+      else socket.end();
     } else if (this.outgoing.length === 0) {
       const timeout = this.server.keepAliveTimeout;
-      if (timeout && this.parser !== null) {
+      if (timeout && this.parser !== null && typeof socket.setTimeout === "function") {
         socket.setTimeout(timeout);
         this.keepAliveTimeoutSet = true;
       }
@@ -421,17 +471,27 @@ export class ServerConnection {
     const parser = this.parser;
     if (parser === null) return;
     this.parser = null;
+    parser.incoming = null;
     // deno-lint-ignore no-explicit-any
     (this.socket as any).parser = null;
     if (idleParsers.length < maxIdleParsers && parser.error === null) {
       parser.reset(REQUEST, IDLE_HANDLER);
       idleParsers.push(parser);
+      if (typeof parser.free === "function") parser.free();
+    } else if (typeof parser.close === "function") {
+      parser.close();
     }
   }
 
-  /** True when no request is in flight (closeIdleConnections). */
+  /**
+   * closeIdleConnections' test, as Node's: the parser is between messages and
+   * the response on the socket, if any, has been ended (its bytes may still
+   * be on their way; Node does not wait for them either).
+   */
   get idle(): boolean {
-    return this.incoming.length === 0 && !this.socket._httpMessage && this.current === null;
+    if (this.messageStart !== 0 || this.current !== null) return false;
+    const res = this.socket._httpMessage as ServerResponse | null;
+    return !res || res.finished;
   }
 }
 

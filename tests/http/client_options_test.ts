@@ -1,0 +1,140 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import type { Buffer } from "node:buffer";
+import process from "node:process";
+import * as runtimeNet from "node:net";
+import http, { Agent, ClientRequest } from "../../http.ts";
+import { Socket } from "../../net.ts";
+
+/**
+ * A server on the runtime's own sockets that records each request head and
+ * answers it with an empty 200 that closes the connection.
+ */
+async function headServer(): Promise<{ port: number; heads: string[]; close(): Promise<void> }> {
+  const heads: string[] = [];
+  const sockets = new Set<runtimeNet.Socket>();
+  const server = runtimeNet.createServer((conn) => {
+    sockets.add(conn);
+    let buffer = "";
+    conn.on("data", (d: Buffer) => {
+      buffer += d.toString("latin1");
+      const end = buffer.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      heads.push(buffer.slice(0, end + 4));
+      buffer = "";
+      conn.end("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    });
+    conn.on("error", () => {});
+    conn.on("close", () => sockets.delete(conn));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    port: (server.address() as runtimeNet.AddressInfo).port,
+    heads,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+test("http.request() with setDefaultHeaders: false sends only the caller's headers", async () => {
+  const server = await headServer();
+  try {
+    const req = http.request({
+      method: "POST",
+      host: "127.0.0.1",
+      port: server.port,
+      agent: false,
+      setDefaultHeaders: false,
+      headers: ["foo", "bar", "foo", "baz"],
+    });
+    req.end();
+    const [res] = await once(req, "response");
+    res.resume();
+    await once(res, "end");
+    assert.equal(server.heads[0], "POST / HTTP/1.1\r\nfoo: bar\r\nfoo: baz\r\n\r\n");
+  } finally {
+    await server.close();
+  }
+});
+
+test("http.request() joins the uniqueHeaders option's array values into one line", async () => {
+  const server = await headServer();
+  try {
+    const req = http.request({
+      host: "127.0.0.1",
+      port: server.port,
+      agent: false,
+      uniqueHeaders: ["x-one"],
+      headers: { "X-One": ["a", "b"], "X-Many": ["c", "d"] },
+    });
+    req.end();
+    const [res] = await once(req, "response");
+    res.resume();
+    await once(res, "end");
+    const head = server.heads[0];
+    assert.match(head, /\r\nX-One: a; b\r\n/);
+    assert.match(head, /\r\nX-Many: c\r\nX-Many: d\r\n/);
+  } finally {
+    await server.close();
+  }
+});
+
+test("http.ClientRequest.path rejects an assignment with control characters", () => {
+  // createConnection returns nothing: the request never gets a socket.
+  const req = new ClientRequest({ host: "127.0.0.1", port: 1, path: "/a", createConnection() {} });
+  try {
+    for (const bad of ["/x\r\nInjected: 1", "/x\ry", "/x\ny", "/x\0y"]) {
+      assert.throws(() => {
+        req.path = bad;
+      }, { code: "ERR_UNESCAPED_CHARACTERS", name: "TypeError" });
+      assert.equal(req.path, "/a");
+    }
+    req.path = "/b?c=1";
+    assert.equal(req.path, "/b?c=1");
+  } finally {
+    req.destroy();
+  }
+});
+
+test("http.ClientRequest reuses one response parser across requests on a kept-alive socket", async () => {
+  const server = http.createServer((_req, res) => res.end("ok"));
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const port = (server.address() as runtimeNet.AddressInfo).port;
+    const parsers: unknown[] = [];
+    for (let i = 0; i < 2; i++) {
+      // The parser is freed once the message is parsed: read it in the callback.
+      const req = http.get({ host: "127.0.0.1", port, agent }, (res) => {
+        parsers.push(req.parser);
+        res.resume();
+      });
+      await once(req, "close");
+    }
+    assert.ok(parsers[0]);
+    assert.equal(parsers[1], parsers[0]);
+  } finally {
+    agent.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test("http.ClientRequest.abort() reports the error its socket was destroyed with", async () => {
+  const req = http.get({
+    createConnection() {
+      const socket = new Socket();
+      process.nextTick(() => socket.destroy(new Error("Oops")));
+      return socket;
+    },
+  });
+  const error = once(req, "error");
+  req.abort();
+  const [err] = await error;
+  assert.equal(err.message, "Oops");
+});

@@ -1,0 +1,148 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import http, {
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from "../../http.ts";
+import type { Socket } from "../../net.ts";
+import type { AddressInfo } from "../../net.ts";
+import { RawClient } from "../_util/wire.ts";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function serve(
+  handler: Handler,
+  options: ServerOptions = {},
+): Promise<[Server, number]> {
+  const server = http.createServer(options, handler);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return [server, (server.address() as AddressInfo).port];
+}
+
+function stop(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+test("http.Server shouldUpgradeCallback declining keeps parsing the connection as HTTP", async () => {
+  const urls: string[] = [];
+  const [server, port] = await serve((req, res) => {
+    urls.push(req.url!);
+    res.end(req.url);
+  }, { shouldUpgradeCallback: () => false });
+  server.on("upgrade", () => assert.fail("a declined upgrade reached 'upgrade'"));
+  const client = new RawClient(port);
+  try {
+    // Both requests in one write: the second follows the declined upgrade in
+    // the same chunk, where the parser had stopped.
+    client.write(
+      "GET /a HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n" +
+        "GET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    const text = await client.untilResponses(2);
+    assert.deepEqual(urls, ["/a", "/b"]);
+    assert.match(text, /\r\n\r\n\/a/);
+    assert.ok(text.endsWith("\r\n\r\n/b"));
+  } finally {
+    client.destroy();
+    await stop(server);
+  }
+});
+
+test("http.Server 'clientError' fires again for each chunk while the listener keeps the socket", async () => {
+  const [server, port] = await serve(() => assert.fail("a bad request reached 'request'"));
+  const packets: string[] = [];
+  const first = Promise.withResolvers<void>();
+  const second = Promise.withResolvers<void>();
+  server.on("clientError", (err: Error & { code?: string; rawPacket?: Uint8Array }) => {
+    assert.equal(err.code, "HPE_INVALID_METHOD");
+    packets.push(String(err.rawPacket));
+    (packets.length === 1 ? first : second).resolve();
+  });
+  const client = new RawClient(port);
+  try {
+    client.write("*");
+    await first.promise;
+    client.write("#");
+    await second.promise;
+    assert.deepEqual(packets, ["*", "#"]);
+  } finally {
+    client.destroy();
+    await stop(server);
+  }
+});
+
+test("http.Server.closeIdleConnections() closes a kept-alive connection once its response ended", async () => {
+  const [server, port] = await serve((_req, res) => res.end("ok"));
+  const accepted: Socket[] = [];
+  const busyHeard = Promise.withResolvers<void>();
+  server.on("connection", (socket: Socket) => {
+    accepted.push(socket);
+    if (accepted.length === 2) socket.once("data", () => busyHeard.resolve());
+  });
+  const idle = new RawClient(port);
+  try {
+    idle.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await idle.untilResponses(1);
+  } catch (err) {
+    idle.destroy();
+    throw err;
+  }
+  const busy = new RawClient(port);
+  try {
+    // A head still arriving is not idle.
+    busy.write("GET / HTTP/1.1\r\nHost:");
+    await busyHeard.promise;
+    server.closeIdleConnections();
+    assert.equal(accepted[0].destroyed, true);
+    assert.equal(accepted[1].destroyed, false);
+    await idle.closed;
+  } finally {
+    idle.destroy();
+    busy.destroy();
+    await stop(server);
+  }
+});
+
+test("http.Server headersTimeout runs from the accept for a client that sends nothing", async () => {
+  const [server, port] = await serve(() => assert.fail("no request was sent"), {
+    headersTimeout: 200,
+    requestTimeout: 0,
+    connectionsCheckingInterval: 50,
+  });
+  const client = new RawClient(port);
+  try {
+    await client.closed;
+    assert.equal(client.text, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+  } finally {
+    client.destroy();
+    await stop(server);
+  }
+});
+
+test("http.Server.setTimeout() applies again to a kept-alive connection's next request", async () => {
+  let count = 0;
+  const [server, port] = await serve((_req, res) => {
+    // The second request is left unanswered: only the idle timeout can end it.
+    if (++count === 1) res.end("first");
+  });
+  const timedOut = Promise.withResolvers<Socket>();
+  server.setTimeout(100, (socket: Socket) => timedOut.resolve(socket));
+  const client = new RawClient(port);
+  try {
+    client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await client.untilResponses(1);
+    client.write("GET /second HTTP/1.1\r\nHost: x\r\n\r\n");
+    const socket = await timedOut.promise;
+    assert.equal(count, 2);
+    socket.destroy();
+    await client.closed;
+  } finally {
+    client.destroy();
+    await stop(server);
+  }
+});
