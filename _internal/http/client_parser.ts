@@ -12,7 +12,7 @@ import process from "node:process";
 import type { Socket } from "../net/socket.ts";
 import { connResetException } from "../errors.ts";
 import { type HeadInfo, HTTPParser, type ParseError, RESPONSE } from "./parser.ts";
-import { IncomingMessage, kHeadersCount, kOnRead } from "./incoming.ts";
+import { applyHead, IncomingMessage, kOnRead } from "./incoming.ts";
 import { kNeedDrain } from "./outgoing.ts";
 import type { ClientRequest } from "./client.ts";
 
@@ -83,16 +83,9 @@ export class ClientParser {
   onHeadersComplete(info: HeadInfo): number {
     const socket = this.socket;
     const res = new IncomingMessage(socket);
-    res.httpVersionMajor = info.versionMajor;
-    res.httpVersionMinor = info.versionMinor;
-    res.httpVersion = `${info.versionMajor}.${info.versionMinor}`;
+    applyHead(res, info, this.req.maxHeadersCount, this.req.joinDuplicateHeaders);
     res.statusCode = info.statusCode;
     res.statusMessage = info.statusMessage;
-    res.rawHeaders = info.rawHeaders;
-    res.upgrade = info.upgrade;
-    res.joinDuplicateHeaders = Boolean(this.req.joinDuplicateHeaders);
-    const max = this.req.maxHeadersCount;
-    if (typeof max === "number" && max > 0) res[kHeadersCount] = max;
     // The response may outlive this binding once the parser is freed for
     // reuse; a socket it left paused, and no parser now owns, still resumes.
     res[kOnRead] = () => {
@@ -336,7 +329,11 @@ function responseOnEnd(this: IncomingMessage): void {
   }
   req._ended = true;
   if (!req.shouldKeepAlive) {
-    if (socket?.writable) socket.destroySoon();
+    if (socket?.writable) {
+      // A user-supplied Duplex (createConnection) may not have destroySoon.
+      if (typeof socket.destroySoon === "function") socket.destroySoon();
+      else socket.end();
+    }
   } else if (req.writableFinished && !this.aborted) {
     responseKeepAlive(req);
   }

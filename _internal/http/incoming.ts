@@ -21,22 +21,18 @@ export const kHeaders: unique symbol = Symbol("headers");
 const kHeadersDistinct = Symbol("headersDistinct");
 const kTrailers = Symbol("trailers");
 const kTrailersDistinct = Symbol("trailersDistinct");
-/** The number of raw header pairs that reach `headers` (maxHeadersCount). */
-export const kHeadersCount: unique symbol = Symbol("headersCount");
 /** Called by the owner when the user wants more body: resume the socket. */
 export const kOnRead: unique symbol = Symbol("onRead");
 
-function buildHeaders(raw: string[], limit: number, join: boolean): Headers {
+function buildHeaders(raw: string[], join: boolean): Headers {
   const headers: Headers = {};
-  const n = limit > 0 ? Math.min(raw.length, limit * 2) : raw.length;
-  for (let i = 0; i < n; i += 2) addHeaderLine(headers, raw[i], raw[i + 1], join);
+  for (let i = 0; i < raw.length; i += 2) addHeaderLine(headers, raw[i], raw[i + 1], join);
   return headers;
 }
 
-function buildDistinct(raw: string[], limit: number): DistinctHeaders {
+function buildDistinct(raw: string[]): DistinctHeaders {
   const headers: DistinctHeaders = {};
-  const n = limit > 0 ? Math.min(raw.length, limit * 2) : raw.length;
-  for (let i = 0; i < n; i += 2) addHeaderLineDistinct(headers, raw[i], raw[i + 1]);
+  for (let i = 0; i < raw.length; i += 2) addHeaderLineDistinct(headers, raw[i], raw[i + 1]);
   return headers;
 }
 
@@ -66,7 +62,6 @@ class IncomingMessageMethods extends Readable {
   declare [kHeadersDistinct]: DistinctHeaders | null;
   declare [kTrailers]: Headers | null;
   declare [kTrailersDistinct]: DistinctHeaders | null;
-  declare [kHeadersCount]: number;
   declare [kOnRead]: (() => void) | null;
 
   get connection(): Socket | null {
@@ -77,32 +72,28 @@ class IncomingMessageMethods extends Readable {
   }
 
   get headers(): Headers {
-    return this[kHeaders] ??= buildHeaders(
-      this.rawHeaders,
-      this[kHeadersCount],
-      this.joinDuplicateHeaders,
-    );
+    return this[kHeaders] ??= buildHeaders(this.rawHeaders, this.joinDuplicateHeaders);
   }
   set headers(value: Headers) {
     this[kHeaders] = value;
   }
 
   get headersDistinct(): DistinctHeaders {
-    return this[kHeadersDistinct] ??= buildDistinct(this.rawHeaders, this[kHeadersCount]);
+    return this[kHeadersDistinct] ??= buildDistinct(this.rawHeaders);
   }
   set headersDistinct(value: DistinctHeaders) {
     this[kHeadersDistinct] = value;
   }
 
   get trailers(): Headers {
-    return this[kTrailers] ??= buildHeaders(this.rawTrailers, 0, this.joinDuplicateHeaders);
+    return this[kTrailers] ??= buildHeaders(this.rawTrailers, this.joinDuplicateHeaders);
   }
   set trailers(value: Headers) {
     this[kTrailers] = value;
   }
 
   get trailersDistinct(): DistinctHeaders {
-    return this[kTrailersDistinct] ??= buildDistinct(this.rawTrailers, 0);
+    return this[kTrailersDistinct] ??= buildDistinct(this.rawTrailers);
   }
   set trailersDistinct(value: DistinctHeaders) {
     this[kTrailersDistinct] = value;
@@ -196,7 +187,6 @@ function initIncomingMessage(
   self[kHeadersDistinct] = null;
   self[kTrailers] = null;
   self[kTrailersDistinct] = null;
-  self[kHeadersCount] = 0;
   self[kOnRead] = null;
 }
 
@@ -217,3 +207,33 @@ export const IncomingMessage: IncomingMessageConstructor = nodeConstructor(
   Readable,
   initIncomingMessage,
 );
+
+/** What the parser reports of a head, as `applyHead` needs it. */
+export interface ParsedHead {
+  versionMajor: number;
+  versionMinor: number;
+  rawHeaders: string[];
+  upgrade: boolean;
+}
+
+/**
+ * Fills a new message from its parsed head, shared by server and client.
+ * Like Node's parser (`maxHeaderPairs`), at most `maxHeadersCount` headers
+ * are kept, 2000 unless set; 0 keeps them all.
+ */
+export function applyHead(
+  msg: IncomingMessage,
+  head: ParsedHead,
+  maxHeadersCount: number | null | undefined,
+  joinDuplicateHeaders: boolean | undefined,
+): void {
+  msg.httpVersionMajor = head.versionMajor;
+  msg.httpVersionMinor = head.versionMinor;
+  msg.httpVersion = `${head.versionMajor}.${head.versionMinor}`;
+  const raw = head.rawHeaders;
+  const max = typeof maxHeadersCount === "number" ? maxHeadersCount : 2000;
+  if (max > 0 && raw.length > max * 2) raw.length = max * 2;
+  msg.rawHeaders = raw;
+  msg.upgrade = head.upgrade;
+  msg.joinDuplicateHeaders = Boolean(joinDuplicateHeaders);
+}

@@ -170,6 +170,12 @@ export class HTTPParser extends HeadParser {
     return this.state > DEAD;
   }
 
+  /** Node's parser binding has these; code calls them. Nothing to release here. */
+  free(): void {}
+
+  /** See `free()`. */
+  close(): void {}
+
   /** Changes the limits of a pooled parser before reuse. */
   configure(options: ParserOptions): void {
     this.maxHeaderSize = options.maxHeaderSize ?? 16384;

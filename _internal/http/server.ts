@@ -31,6 +31,7 @@ export interface ServerOptions {
   requestTimeout?: number;
   headersTimeout?: number;
   keepAliveTimeout?: number;
+  keepAliveTimeoutBuffer?: number;
   connectionsCheckingInterval?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
@@ -62,6 +63,8 @@ class HttpServerMethods extends NetServer {
   declare requestTimeout: number;
   declare headersTimeout: number;
   declare keepAliveTimeout: number;
+  /** Added to keepAliveTimeout for the socket's own idle timeout (Node 24.6+). */
+  declare keepAliveTimeoutBuffer: number;
   declare connectionsCheckingInterval: number;
   declare requireHostHeader: boolean;
   declare joinDuplicateHeaders: boolean | undefined;
@@ -181,6 +184,11 @@ function storeOptions(self: HttpServer, options: ServerOptions): void {
     throw new ERR_OUT_OF_RANGE("headersTimeout", "<= requestTimeout", options.headersTimeout);
   }
   self.keepAliveTimeout = optionalInteger(options.keepAliveTimeout, "keepAliveTimeout", 5_000);
+  self.keepAliveTimeoutBuffer = optionalInteger(
+    options.keepAliveTimeoutBuffer,
+    "keepAliveTimeoutBuffer",
+    1_000,
+  );
   self.connectionsCheckingInterval = optionalInteger(
     options.connectionsCheckingInterval,
     "connectionsCheckingInterval",

@@ -13,7 +13,7 @@ import type { Socket } from "../net/socket.ts";
 import { connResetException, ERR_HTTP_REQUEST_TIMEOUT } from "../errors.ts";
 import { STATUS_CODES } from "./status_codes.ts";
 import { type HeadInfo, HTTPParser, type ParseError, REQUEST } from "./parser.ts";
-import { type IncomingMessage, kHeadersCount, kOnRead } from "./incoming.ts";
+import { applyHead, type IncomingMessage, kOnRead } from "./incoming.ts";
 import type { ServerResponse } from "./server_response.ts";
 import { emitResponseClose } from "./server_response.ts";
 import { kNeedDrain, kUniqueHeaders } from "./outgoing.ts";
@@ -163,16 +163,9 @@ export class ServerConnection {
   onHeadersComplete(info: HeadInfo): number {
     const server = this.server;
     const req = new server.IncomingMessageClass(this.socket) as IncomingMessage;
-    req.httpVersionMajor = info.versionMajor;
-    req.httpVersionMinor = info.versionMinor;
-    req.httpVersion = `${info.versionMajor}.${info.versionMinor}`;
+    applyHead(req, info, server.maxHeadersCount, server.joinDuplicateHeaders);
     req.method = info.method;
     req.url = info.url;
-    req.rawHeaders = info.rawHeaders;
-    req.upgrade = info.upgrade;
-    req.joinDuplicateHeaders = Boolean(server.joinDuplicateHeaders);
-    const max = server.maxHeadersCount;
-    if (max) req[kHeadersCount] = max;
     req[kOnRead] = this.resumeFn ??= () => this.resumeSocket();
     this.headersDone = true;
     this.current = req;
@@ -425,7 +418,9 @@ export class ServerConnection {
     } else if (this.outgoing.length === 0) {
       const timeout = this.server.keepAliveTimeout;
       if (timeout && this.parser !== null && typeof socket.setTimeout === "function") {
-        socket.setTimeout(timeout);
+        // The socket outlives the advertised Keep-Alive timeout a little, so
+        // a client reusing it at the last moment is not reset.
+        socket.setTimeout(timeout + this.server.keepAliveTimeoutBuffer);
         this.keepAliveTimeoutSet = true;
       }
     } else {
