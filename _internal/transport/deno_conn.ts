@@ -202,12 +202,19 @@ export class DenoConnection implements ConnectionHandle {
       this.#eof = true;
       this.#wantRead = false;
       this.#buf = null;
-      this.onRead?.(null);
+      // libuv reports EOF in a callback of its own, after the work the last
+      // data scheduled (process.nextTick, promise jobs) has run; Node code
+      // relies on that order ('end' after a response has been written).
+      setTimeout(DenoConnection.#deliverEof, 0, this);
       return;
     }
     this.onRead?.(this.#take(this.#buf!, n));
     if (this.#wantRead && !this.#reading && !this.#closed) this.#readNext();
   };
+
+  static #deliverEof(conn: DenoConnection): void {
+    if (!conn.#closed) conn.onRead?.(null);
+  }
 
   #onReadFail = (err: unknown): void => {
     this.#reading = false;
