@@ -114,6 +114,10 @@ export class BunConnection implements ConnectableHandle {
 
   /** The latest options set while pending, applied on open. */
   #options: SocketOptions | null = null;
+  /** The user's ref()/unref(). */
+  #userRef = true;
+  /** What Bun was last told (true = ref'd, Bun's default). */
+  #bunRef = true;
 
   constructor(unix: UnixEnds | null) {
     this.#unix = unix;
@@ -127,6 +131,7 @@ export class BunConnection implements ConnectableHandle {
     conn.#socket = own;
     conn.#opened = true;
     own.pause();
+    conn.#syncRef();
     return conn;
   }
 
@@ -142,12 +147,32 @@ export class BunConnection implements ConnectableHandle {
       if (!this.#reading || this.#closed) return;
     }
     if (this.#eof === EOF_NONE) this.#socket?.resume();
+    this.#syncRef();
   }
 
   readStop(): void {
     if (!this.#reading) return;
     this.#reading = false;
     this.#socket?.pause();
+    this.#syncRef();
+  }
+
+  /**
+   * libuv's rule, which Node's ref/unref builds on: a handle holds the
+   * process only while active (reading, writing or shutting down). A
+   * stopped, idle socket lets the process exit even when ref'd; Bun holds
+   * every open socket, so its ref follows that state here.
+   */
+  #syncRef(): void {
+    const socket = this.#socket;
+    if (socket === null || this.#closed) return;
+    const active = this.#reading || this.#qHead < this.#qBufs.length ||
+      this.#shutdownDone !== null;
+    const want = this.#userRef && active;
+    if (want === this.#bunRef) return;
+    this.#bunRef = want;
+    if (want) socket.ref();
+    else socket.unref();
   }
 
   write(bytes: Uint8Array, done: DoneCallback): void {
@@ -226,12 +251,14 @@ export class BunConnection implements ConnectableHandle {
   // apply it now when the socket is open.
 
   ref(): void {
-    if (this.#socket !== null) this.#socket.ref();
+    this.#userRef = true;
+    if (this.#socket !== null) this.#syncRef();
     else if (this.#pending) this.#pendingOptions().refed = true;
   }
 
   unref(): void {
-    if (this.#socket !== null) this.#socket.unref();
+    this.#userRef = false;
+    if (this.#socket !== null) this.#syncRef();
     else if (this.#pending) this.#pendingOptions().refed = false;
   }
 
@@ -309,6 +336,7 @@ export class BunConnection implements ConnectableHandle {
     this.#qBufs.push(bytes);
     this.#qDone.push(done);
     this.#buffered += bytes.byteLength - taken;
+    if (!this.#bunRef) this.#syncRef();
   }
 
   /** Writes queued chunks until the kernel pushes back; runs on `drain`. */
@@ -337,6 +365,7 @@ export class BunConnection implements ConnectableHandle {
         bufs.length = 0;
         dones.length = 0;
         this.#qHead = 0;
+        this.#syncRef();
       }
       if (done !== null) done(null);
     }
@@ -520,6 +549,8 @@ export class BunConnection implements ConnectableHandle {
     this.#opened = true;
     if (!this.#reading) socket.pause();
     this.#options?.apply(socket, this.#unix === null);
+    this.#bunRef = this.#options?.refed ?? true;
+    this.#syncRef();
     if (this.#connectInCall) this.#early = null;
     else this.#settle(null);
   }

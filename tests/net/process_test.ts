@@ -17,3 +17,10 @@ test("net.Server.ref() keeps the process alive until close()", async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /still alive/);
 });
+
+test("net.Socket paused with nothing to write does not hold the process (libuv's active-handle rule)", async () => {
+  const r = await runFixture(fixture("paused_idle.ts"), 15_000);
+  assert.equal(r.timedOut, false, `process did not exit: ${r.stderr}`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /accepted/);
+});
