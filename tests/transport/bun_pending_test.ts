@@ -9,12 +9,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { transport } from "../../_internal/transport/select.ts";
 import type {
   ConnectionHandle,
-  NetAddress,
   TransportError,
 } from "../../_internal/transport/types.ts";
 import { runFixture, runtimeArgs } from "../_util/process.ts";
