@@ -11,10 +11,7 @@ import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { transport } from "../../_internal/transport/select.ts";
-import type {
-  ConnectionHandle,
-  TransportError,
-} from "../../_internal/transport/types.ts";
+import type { ConnectionHandle, TransportError } from "../../_internal/transport/types.ts";
 import { runFixture, runtimeArgs } from "../_util/process.ts";
 import {
   accept,
