@@ -173,7 +173,7 @@ export function get(
  */
 export const globalAgent: Agent = getGlobalAgent();
 
-/** The module object, as `require("http")` returns it in Node. */
+/** The module object: what Node code gets when it requires http. */
 const http = {
   Agent,
   ClientRequest,

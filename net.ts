@@ -131,7 +131,7 @@ export { createConnectionExport as createConnection };
  */
 export const _normalizeArgs: typeof normalizeArgs = normalizeArgs;
 
-/** The module object, as `require("net")` returns it in Node. */
+/** The module object: what Node code gets when it requires net. */
 const net = {
   BlockList,
   connect,
