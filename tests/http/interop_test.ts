@@ -42,7 +42,7 @@ test("http.Server answers the runtime's own node:http client, streaming both way
 });
 
 /** The runtime's native HTTP server (Deno.serve or Bun.serve), echoing method, path and body. */
-async function nativeServer(): Promise<{ port: number; stop(): Promise<void> }> {
+function nativeServer(): { port: number; stop(): Promise<void> } {
   const handler = async (request: Request) => {
     const url = new URL(request.url);
     const body = request.body ? await request.text() : "";
@@ -73,7 +73,7 @@ async function nativeServer(): Promise<{ port: number; stop(): Promise<void> }> 
 }
 
 test("http.request() talks to the runtime's native server (Deno.serve / Bun.serve)", async () => {
-  const native = await nativeServer();
+  const native = nativeServer();
   const agent = new http.Agent({ keepAlive: true });
   try {
     const get = http.get({ port: native.port, host: "127.0.0.1", path: "/a", agent });
