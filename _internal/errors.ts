@@ -233,14 +233,6 @@ export const ERR_INVALID_ARG_VALUE = define(
       inspectValue(value)
     }`,
 );
-export const ERR_INVALID_ARG_VALUE_RANGE = define(
-  "ERR_INVALID_ARG_VALUE",
-  RangeError,
-  (name: string, value: unknown, reason = "is invalid") =>
-    `The ${name.includes(".") ? "property" : "argument"} '${name}' ${reason}. Received ${
-      inspectValue(value)
-    }`,
-);
 export const ERR_OUT_OF_RANGE = define("ERR_OUT_OF_RANGE", RangeError, outOfRangeMessage);
 export const ERR_MISSING_ARGS = define(
   "ERR_MISSING_ARGS",
@@ -254,14 +246,6 @@ export const ERR_MISSING_ARGS = define(
     const last = quoted[quoted.length - 1];
     return `The ${quoted.slice(0, -1).join(", ")}, and ${last} arguments must be specified`;
   },
-);
-export const ERR_INVALID_RETURN_VALUE = define(
-  "ERR_INVALID_RETURN_VALUE",
-  TypeError,
-  (input: string, name: string, value: unknown) =>
-    `Expected ${input} to be returned from the "${name}" function but got ${
-      describeReceived(value)
-    }.`,
 );
 
 // --- net ---------------------------------------------------------------------
@@ -335,11 +319,6 @@ export const ERR_METHOD_NOT_IMPLEMENTED = define(
   "ERR_METHOD_NOT_IMPLEMENTED",
   Error,
   (method: string) => `The ${method} method is not implemented`,
-);
-export const ERR_INVALID_STATE = define(
-  "ERR_INVALID_STATE",
-  Error,
-  (what: string) => `Invalid state: ${what}`,
 );
 
 // --- streams -----------------------------------------------------------------
@@ -441,11 +420,6 @@ export const ERR_INVALID_PROTOCOL = define(
   TypeError,
   (actual: string, expected: string) =>
     `Protocol "${actual}" not supported. Expected "${expected}"`,
-);
-export const ERR_INVALID_URL = define(
-  "ERR_INVALID_URL",
-  TypeError,
-  (_input: string) => "Invalid URL",
 );
 
 // --- abort -------------------------------------------------------------------

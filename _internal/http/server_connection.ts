@@ -80,6 +80,18 @@ function connOnTimeout(this: ConnSocket): void {
   this[kConn]?.onTimeout();
 }
 
+/** The socket events an HTTP connection listens to, added and removed together. */
+// The listeners take different arguments (a chunk, an error, none).
+// deno-lint-ignore no-explicit-any
+const kConnListeners: [string, (this: ConnSocket, ...args: any[]) => void][] = [
+  ["data", connOnData],
+  ["end", connOnEnd],
+  ["close", connOnClose],
+  ["drain", connOnDrain],
+  ["error", connOnError],
+  ["timeout", connOnTimeout],
+];
+
 /** OutgoingMessage reports bytes it holds for a socket it does not have yet. */
 function onPendingData(this: ConnResponse, delta: number): void {
   const conn = this[kConn];
@@ -143,12 +155,7 @@ export class ServerConnection {
     // Shared listeners find this state through the socket: no closures per
     // connection.
     (socket as ConnSocket)[kConn] = this;
-    socket.on("data", connOnData);
-    socket.on("end", connOnEnd);
-    socket.on("close", connOnClose);
-    socket.on("drain", connOnDrain);
-    socket.on("error", connOnError);
-    socket.on("timeout", connOnTimeout);
+    for (const [event, listener] of kConnListeners) socket.on(event, listener);
     // deno-lint-ignore no-explicit-any
     (socket as any).parser = this.parser;
     // A user's own Duplex (emitted as 'connection') may lack net.Socket's
@@ -448,12 +455,7 @@ export class ServerConnection {
   /** Stops handling HTTP on this socket (upgrade, or the server letting go). */
   detach(): void {
     const socket = this.socket;
-    socket.removeListener("data", connOnData);
-    socket.removeListener("end", connOnEnd);
-    socket.removeListener("close", connOnClose);
-    socket.removeListener("drain", connOnDrain);
-    socket.removeListener("error", connOnError);
-    socket.removeListener("timeout", connOnTimeout);
+    for (const [event, listener] of kConnListeners) socket.removeListener(event, listener);
     this.server[kConnections].delete(this);
     this.releaseParser();
     if (this.paused) {
