@@ -60,6 +60,12 @@ export { kHighWaterMark, kNeedDrain, kRejectNonStandardBodyWrites } from "./outg
 /** The error given to destroy(), as `errored` reports it. */
 export const kErrored: unique symbol = Symbol("errored");
 const kSocket: unique symbol = Symbol("kSocket");
+/**
+ * The state that drives a message (a server connection for a response), in a
+ * slot every message has from birth: a symbol added later by a keyed store
+ * turns the object into a slow dictionary (see initOutgoingMessage).
+ */
+export const kOwner: unique symbol = Symbol("owner");
 
 /** One write queued while no socket is assigned, as Node's `outputData` holds it. */
 export interface OutputEntry {
@@ -137,6 +143,7 @@ class OutgoingMessageMethods extends Stream {
   declare [kRejectNonStandardBodyWrites]: boolean;
   declare [kErrored]: Error | null | undefined;
   declare [kSocket]: MessageSocket | null;
+  declare [kOwner]: unknown;
   declare [kCorked]: number;
   declare [kChunkedBuffer]: (Chunk | Encoding | Callback | null)[];
   declare [kChunkedLength]: number;
@@ -493,6 +500,7 @@ export function initOutgoingMessage(self: OutgoingMessage, options?: OutgoingMes
   self[kChunkedBuffer] = [];
   self[kChunkedLength] = 0;
   self[kSocket] = null;
+  self[kOwner] = null;
   self[kOutHeaders] = null;
   self[kUniqueHeaders] = null;
   self[kErrored] = null;

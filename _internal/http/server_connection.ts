@@ -16,7 +16,7 @@ import { type HeadInfo, HTTPParser, type ParseError, REQUEST } from "./parser.ts
 import { applyHead, type IncomingMessage, kOnRead } from "./incoming.ts";
 import type { ServerResponse } from "./server_response.ts";
 import { emitResponseClose } from "./server_response.ts";
-import { kNeedDrain, kUniqueHeaders } from "./outgoing.ts";
+import { kNeedDrain, kOwner, kUniqueHeaders } from "./outgoing.ts";
 import { type HttpServer, kConnections } from "./server.ts";
 
 function staticResponse(status: number): Buffer {
@@ -46,7 +46,7 @@ function noop(): void {}
 /** The connection state, on its socket and on each of its responses. */
 const kConn: unique symbol = Symbol("httpConnection");
 type ConnSocket = Socket & { [kConn]: ServerConnection };
-type ConnResponse = ServerResponse & { [kConn]: ServerConnection };
+type ConnResponse = ServerResponse & { [kOwner]: ServerConnection };
 /**
  * Node's parsers carry the request being parsed as `incoming`, and are told
  * `free()` when pooled or `close()` when dropped; code reads the one and
@@ -94,13 +94,13 @@ const kConnListeners: [string, (this: ConnSocket, ...args: any[]) => void][] = [
 
 /** OutgoingMessage reports bytes it holds for a socket it does not have yet. */
 function onPendingData(this: ConnResponse, delta: number): void {
-  const conn = this[kConn];
+  const conn = this[kOwner];
   conn.outgoingData += delta;
   if (conn.paused && conn.outgoingData < conn.socket.writableHighWaterMark) conn.resumeSocket();
 }
 
 function onResponseFinish(this: ConnResponse): void {
-  this[kConn].onResponseFinish(this.req as unknown as IncomingMessage, this);
+  this[kOwner].onResponseFinish(this.req as unknown as IncomingMessage, this);
 }
 
 /**
@@ -357,7 +357,7 @@ export class ServerConnection {
     }) as ServerResponse;
     res._keepAliveTimeout = server.keepAliveTimeout;
     res._maxRequestsPerSocket = server.maxRequestsPerSocket;
-    (res as ConnResponse)[kConn] = this;
+    (res as ConnResponse)[kOwner] = this;
     res._onPendingData = onPendingData;
     res.shouldKeepAlive = keepAlive;
     res[kUniqueHeaders] = server.uniqueHeaders;
