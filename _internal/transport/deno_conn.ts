@@ -37,6 +37,31 @@ import { toTransportError } from "./deno_errors.ts";
  */
 const kMinRead = 1024;
 const kMaxRead = 65536;
+/** A read continues in what its buffer has left when at least this much is left. */
+const kMinRest = 512;
+/**
+ * Reads of up to kSlabShare bytes take their buffers from a shared slab
+ * rather than one ArrayBuffer each: a fresh ArrayBuffer costs V8 an
+ * off-heap allocation and later a finalisation in GC, a view of a slab only
+ * a small object. A chunk handed out keeps its slab alive, as a slice of
+ * Node's Buffer pool keeps its pool.
+ */
+const kSlabShare = 8192;
+const kSlabSize = 65536;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+/** A fresh buffer of `size` bytes for a read: from the slab when small. */
+function readRegion(size: number): Uint8Array {
+  if (size > kSlabShare) return new Uint8Array(size);
+  if (slab.length - slabUsed < size) {
+    slab = new Uint8Array(kSlabSize);
+    slabUsed = 0;
+  }
+  const region = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += size;
+  return region;
+}
 /**
  * Write coalescing. On Deno 2.9.6 one `conn.write` round trip costs about
  * 4 us beyond the kernel's own work, while copying 4 KiB costs under 1 us
@@ -188,7 +213,7 @@ export class DenoConnection implements ConnectionHandle {
 
   #readNext(): void {
     this.#reading = true;
-    this.#conn!.read(this.#buf ??= new Uint8Array(this.#bufSize)).then(
+    this.#conn!.read(this.#buf ??= readRegion(this.#bufSize)).then(
       this.#onReadDone,
       this.#onReadFail,
     );
@@ -226,29 +251,21 @@ export class DenoConnection implements ConnectionHandle {
   };
 
   /**
-   * Turns `n` bytes read into `buf` into a chunk the consumer may keep.
-   * Either path allocates once per read. When the read filled at least half
-   * the buffer, the buffer itself goes out and the next read gets a fresh one
-   * (on Deno 2.9.6 a fresh 64 KiB buffer costs 6-11 us, about what copying
-   * 32-64 KiB costs). Smaller reads are copied out (a 512-byte copy is about
-   * 0.4 us) and the buffer is reused, so a trickle of small messages neither
-   * pays for big allocations nor pins mostly empty buffers in the consumer.
+   * Hands out the `n` bytes read into `buf` as a view: no copy, and no
+   * allocation but the view. Bytes once handed out are never written again,
+   * so the consumer may keep the chunk; the rest of `buf` (if worth a read)
+   * takes the next read. A read that filled its buffer doubles the next
+   * one's size; a run of small reads steps it back down.
    */
   #take(buf: Uint8Array, n: number): Uint8Array {
-    if (n * 2 >= buf.length) {
+    const chunk = buf.subarray(0, n);
+    if (n === buf.length) {
       this.#buf = null;
-      if (n === buf.length) {
-        if (this.#bufSize < kMaxRead) this.#bufSize *= 2;
-        return buf;
-      }
-      return buf.subarray(0, n);
+      if (this.#bufSize < kMaxRead && n >= this.#bufSize) this.#bufSize *= 2;
+      return chunk;
     }
-    const chunk = buf.slice(0, n);
-    if (buf.length > kMinRead && n * 8 <= buf.length) {
-      // Traffic got small again: step back down so idle memory stays low.
-      this.#bufSize = buf.length >> 1;
-      this.#buf = null;
-    }
+    this.#buf = buf.length - n >= kMinRest ? buf.subarray(n) : null;
+    if (this.#bufSize > kMinRead && n * 8 <= this.#bufSize) this.#bufSize >>= 1;
     return chunk;
   }
 
