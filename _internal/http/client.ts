@@ -234,6 +234,10 @@ function initClientRequest(
   options?: AnyOptions | ((res: IncomingMessage) => void),
   cb?: (res: IncomingMessage) => void,
 ): void {
+  // Symbol-keyed fields first, while the object has few properties: a later
+  // keyed store makes the request a slow dictionary (see initOutgoingMessage).
+  self[kError] = undefined;
+  self[kPath] = "/";
   initOutgoingMessage(self);
   let opts: AnyOptions;
   let base: AnyOptions | null = null;
@@ -314,7 +318,6 @@ function initClientRequest(
   self.maxHeadersCount = null;
   self.reusedSocket = false;
   self.protocol = protocol;
-  self[kError] = undefined;
   if (self.agent) {
     // Keep-alive only when the agent will really reuse the connection.
     const reuses = self.agent.keepAlive || Number.isFinite(self.agent.maxSockets);
