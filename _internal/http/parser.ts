@@ -219,7 +219,7 @@ export class HTTPParser extends HeadParser {
     this.spanOpen = false;
     this.scratchLen = 0;
     this.pendingCount = 0;
-    this.nonAscii = false;
+    this.trimLater = false;
   }
 
   /** Signals EOF; returns the error if it came in the middle of a message. */
@@ -305,7 +305,10 @@ export class HTTPParser extends HeadParser {
   /** Hands the head out and picks the body framing; next state or < 0. */
   #headersDone(pos: number): number {
     const pairs = this.pairs;
-    trimValues(pairs);
+    if (this.trimLater) {
+      trimValues(pairs);
+      this.trimLater = false;
+    }
     const f = this.flags;
     const isReq = this.type === REQUEST;
     if ((f & Flag.UPGRADE) !== 0 && (f & Flag.CONN_UPGRADE) !== 0) {
@@ -377,7 +380,10 @@ export class HTTPParser extends HeadParser {
   /** The message is complete at `pos`: next state, or -2 to stop there. */
   #messageDone(pos: number): number {
     const trailers = (this.flags & Flag.TRAILING) !== 0 ? this.pairs : NO_TRAILERS;
-    if (trailers.length !== 0) trimValues(trailers);
+    if (this.trimLater) {
+      trimValues(trailers);
+      this.trimLater = false;
+    }
     this.#handler.onMessageComplete(trailers);
     if (this.upgrade) {
       this.stopped = true;

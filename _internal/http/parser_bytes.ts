@@ -13,6 +13,8 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+
 export const CR = 13;
 export const LF = 10;
 export const SP = 32;
@@ -94,8 +96,17 @@ export function scanUrl(data: Uint8Array, i: number, end: number): number {
   return i;
 }
 
+// Buffer's latin1Slice (Node's, and both runtimes have it) decodes a plain
+// Uint8Array too, in one native call: on Deno 2.9.6 about half of what
+// TextDecoder costs for a 400-byte head, on Bun a little less.
+const nativeLatin1 = (Buffer.prototype as { latin1Slice?: unknown }).latin1Slice;
+const latin1Slice = typeof nativeLatin1 === "function"
+  ? nativeLatin1 as (this: Uint8Array, start: number, end: number) => string
+  : null;
+
 /** Decodes bytes as latin1, as Node's one-byte strings do. */
 export function latin1(buf: Uint8Array, start: number, end: number): string {
+  if (latin1Slice !== null) return latin1Slice.call(buf, start, end);
   let out = "";
   for (let k = start; k < end; k += 4096) {
     const sub = buf.subarray(k, Math.min(end, k + 4096));

@@ -144,8 +144,8 @@ export abstract class ParserCore {
   /** Spans ended in this call, awaiting decoding: start, end, kind. */
   protected pending: Int32Array = new Int32Array(3 * 40);
   protected pendingCount = 0;
-  /** A pending span may hold bytes over 0x7f, so it is decoded as latin1. */
-  protected nonAscii = false;
+  /** Some value of the section may still end in spaces or tabs. */
+  protected trimLater = false;
   /** Offset of the current call's first byte, for bytesParsed. */
   protected base = 0;
   /** Where the current message began in this call (`base` if in an earlier one). */
@@ -255,19 +255,14 @@ export abstract class ParserCore {
   }
 
   /** Decodes the spans that ended in this call, in one pass when possible. */
-  protected materialise(data: Uint8Array, wholeHead = false): void {
+  protected materialise(data: Uint8Array): void {
     const count = this.pendingCount;
     if (count === 0) return;
     const p = this.pending;
     const base = p[0];
     const top = p[count * 3 - 2];
-    // When `data` is exactly this head, every byte outside the spans is one
-    // the parser checked to be ASCII: decoding all of it spares a view.
-    const whole = wholeHead && !this.nonAscii;
-    const text = this.nonAscii
-      ? latin1(data, base, top)
-      : ASCII.decode(whole ? data : data.subarray(base, top));
-    const from = whole ? 0 : base;
+    const text = latin1(data, base, top);
+    const from = base;
     const pairs = this.pairs;
     for (let k = 0; k < count * 3; k += 3) {
       const kind = p[k + 2];
@@ -276,7 +271,6 @@ export abstract class ParserCore {
       else this.place(kind, s);
     }
     this.pendingCount = 0;
-    this.nonAscii = false;
   }
 
   /** Saves an open span's bytes when the call ends inside it; -1 on failure. */
@@ -289,5 +283,3 @@ export abstract class ParserCore {
     return end;
   }
 }
-
-const ASCII = new TextDecoder();

@@ -135,7 +135,18 @@ export abstract class HeadParser extends LineParser {
         ? connectionTokens(data, mark, end)
         : connectionTokens(this.spanCopy(data, mark, end), 0, this.scratchLen + end - mark);
     }
-    return this.endSpan(data, mark, end, errPos);
+    // Trailing spaces and tabs leave the value here, before it becomes a
+    // string, when it is in this call's bytes and no obs-fold line may still
+    // extend it (lenient mode); other values are trimmed as strings later.
+    const whole = this.scratchLen === 0 && !this.lenient;
+    if (!whole) this.trimLater = true;
+    if (!this.endSpan(data, mark, end, errPos)) return false;
+    if (whole) {
+      let e = end;
+      while (e > mark && ((data[e - 1] === SP) || data[e - 1] === HTAB)) e--;
+      if (e !== end) this.pending[this.pendingCount * 3 - 2] = e;
+    }
+    return true;
   }
 
   /** A header line is complete: llhttp's setHeaderFlags. */
@@ -350,7 +361,6 @@ export abstract class HeadParser extends LineParser {
             continue;
           }
           if (c > 0x7f) {
-            this.nonAscii = true;
             i++;
             continue;
           }
@@ -358,7 +368,6 @@ export abstract class HeadParser extends LineParser {
             if (!this.count(mark, i, i)) return -1;
             return this.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char", i);
           }
-          this.nonAscii = true;
           state = State.VALUE_LENIENT;
           continue;
 
@@ -431,10 +440,7 @@ export abstract class HeadParser extends LineParser {
           continue;
 
         case State.VALUE_TE_TOKEN:
-          while (i < end && (c = data[i]) !== 0x2c && CONN_TOKEN[c] === 1) {
-            if (c > 0x7f) this.nonAscii = true;
-            i++;
-          }
+          while (i < end && (c = data[i]) !== 0x2c && CONN_TOKEN[c] === 1) i++;
           if (i === end) continue;
           if (c === 0x2c) {
             i++;
@@ -487,10 +493,7 @@ export abstract class HeadParser extends LineParser {
         case State.HEADERS_LF:
           if (data[i] === LF) i++;
           else if (!lenient) return this.fail("HPE_STRICT", "Expected LF after headers", i);
-          this.materialise(
-            data,
-            this.headAt === 0 && i === data.length && (this.flags & Flag.TRAILING) === 0,
-          );
+          this.materialise(data);
           state = this.headersEnd(data, i);
           if (state < 0) return state;
           if (state < HEADER_STATES || state >= BODY_STATES) {

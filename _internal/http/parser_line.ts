@@ -441,7 +441,6 @@ export abstract class LineParser extends ParserCore {
           while (i < end) {
             c = data[i];
             if (c === CR || c === LF) break;
-            if (c > 0x7f) this.nonAscii = true;
             i++;
           }
           if (i === end) continue;
