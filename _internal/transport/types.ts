@@ -52,7 +52,12 @@ export interface ConnectionHandle {
   writev(chunks: Uint8Array[], done: DoneCallback): void;
   /** Bytes accepted by `write()` but not yet handed to the kernel. */
   readonly bufferedBytes: number;
-  /** Sends FIN once queued writes are flushed; reading stays possible. */
+  /**
+   * Sends FIN once queued writes are flushed; reading stays possible. Once
+   * the peer's FIN was read, an implementation may leave our FIN to
+   * `close()`, which the caller then owes promptly (net closes a socket as
+   * soon as both directions have ended).
+   */
   shutdown(done: DoneCallback): void;
   /** Closes both directions and frees the socket. Idempotent. */
   close(): void;
