@@ -303,30 +303,41 @@ export class DenoConnection implements ConnectionHandle {
     return true;
   }
 
-  async #writeLoop(): Promise<void> {
-    this.#writing = true;
-    try {
-      while (this.#head < this.#chunks.length) {
-        if (this.#closed) return this.#failQueue(kCanceled);
-        const data = this.#nextBatch();
-        let n = 0;
-        if (data.length > 0) {
-          try {
-            n = await this.#conn!.write(data);
-          } catch (err) {
-            return this.#failQueue(this.#closed ? kCanceled : toTransportError(err, "write"));
-          }
-        }
-        this.#advance(n);
+  /**
+   * Hands the next batch to the kernel, or settles the emptied queue. Each
+   * write's completion comes back through handlers bound once per
+   * connection, so a write costs Deno's op promise and nothing more.
+   */
+  #writeLoop(): void {
+    while (this.#head < this.#chunks.length) {
+      if (this.#closed) return this.#failQueue(kCanceled);
+      const data = this.#nextBatch();
+      if (data.length === 0) {
+        this.#advance(0);
+        continue;
       }
-    } finally {
-      this.#writing = false;
+      this.#writing = true;
+      this.#conn!.write(data).then(this.#onWritten, this.#onWriteFail);
+      return;
     }
     this.#head = 0;
     this.#chunks.length = 0;
     this.#dones.length = 0;
     if (this.#shutdownDone !== null) this.#shutdownNow();
   }
+
+  #onWritten = (n: number): void => {
+    // Still "writing" while completions run: a write they make joins the
+    // queue instead of starting a second op over bytes not yet retired.
+    this.#advance(n);
+    this.#writing = false;
+    this.#writeLoop();
+  };
+
+  #onWriteFail = (err: unknown): void => {
+    this.#writing = false;
+    this.#failQueue(this.#closed ? kCanceled : toTransportError(err, "write"));
+  };
 
   /** The bytes to hand to the kernel next: one chunk as is, or small ones joined. */
   #nextBatch(): Uint8Array {
