@@ -92,6 +92,16 @@ export const BODY_STATES = 100;
 /** Node's limit on the chunk extension bytes of one chunk. */
 const MAX_CHUNK_EXTENSIONS = 16384;
 
+/**
+ * Spans ended in the current `execute()` call, awaiting decoding, as
+ * (start, end, kind) triples; shared by every parser. A call decodes its
+ * spans before it returns and before it runs a handler callback, so no two
+ * parsers ever hold entries here at once, and an idle connection's parser
+ * carries no buffer of its own.
+ */
+let spans = new Int32Array(3 * 64);
+const kNoScratch = new Uint8Array(0);
+
 /** Parser state shared by all phases. */
 export abstract class ParserCore {
   protected type: number;
@@ -138,11 +148,10 @@ export abstract class ParserCore {
   /** The open span, if any; it began in an earlier call when spanOpen. */
   protected span: number = Span.NONE;
   protected spanOpen = false;
-  /** Bytes of an open span from earlier calls. */
-  protected scratch: Uint8Array = new Uint8Array(128);
+  /** Bytes of an open span from earlier calls (allocated on first need). */
+  protected scratch: Uint8Array = kNoScratch;
   protected scratchLen = 0;
-  /** Spans ended in this call, awaiting decoding: start, end, kind. */
-  protected pending: Int32Array = new Int32Array(3 * 40);
+  /** How many spans this call ended that still wait in `spans`. */
   protected pendingCount = 0;
   /** Some value of the section may still end in spaces or tabs. */
   protected trimLater = false;
@@ -181,7 +190,7 @@ export abstract class ParserCore {
   protected keep(data: Uint8Array, start: number, end: number): void {
     const n = end - start;
     if (this.scratchLen + n > this.scratch.length) {
-      const bigger = new Uint8Array(Math.max(this.scratch.length * 2, this.scratchLen + n));
+      const bigger = new Uint8Array(Math.max(128, this.scratch.length * 2, this.scratchLen + n));
       bigger.set(this.scratch.subarray(0, this.scratchLen));
       this.scratch = bigger;
     }
@@ -216,14 +225,14 @@ export abstract class ParserCore {
     this.spanOpen = false;
     if (this.scratchLen === 0) {
       let n = this.pendingCount * 3;
-      if (n === this.pending.length) {
+      if (n === spans.length) {
         const bigger = new Int32Array(n * 2);
-        bigger.set(this.pending);
-        this.pending = bigger;
+        bigger.set(spans);
+        spans = bigger;
       }
-      this.pending[n++] = mark;
-      this.pending[n++] = end;
-      this.pending[n] = kind;
+      spans[n++] = mark;
+      spans[n++] = end;
+      spans[n] = kind;
       this.pendingCount++;
       return true;
     }
@@ -247,6 +256,11 @@ export abstract class ParserCore {
     return this.scratch.subarray(0, from + end - mark);
   }
 
+  /** Moves the end of the span ended last in this call back to `end`. */
+  protected trimLastSpan(end: number): void {
+    spans[this.pendingCount * 3 - 2] = end;
+  }
+
   protected place(kind: number, text: string): void {
     if (kind === Span.URL) this.url = text;
     else if (kind === Span.STATUS) this.statusMessage = text;
@@ -258,7 +272,7 @@ export abstract class ParserCore {
   protected materialise(data: Uint8Array): void {
     const count = this.pendingCount;
     if (count === 0) return;
-    const p = this.pending;
+    const p = spans;
     const base = p[0];
     const top = p[count * 3 - 2];
     const text = latin1(data, base, top);

@@ -144,7 +144,7 @@ export abstract class HeadParser extends LineParser {
     if (whole) {
       let e = end;
       while (e > mark && ((data[e - 1] === SP) || data[e - 1] === HTAB)) e--;
-      if (e !== end) this.pending[this.pendingCount * 3 - 2] = e;
+      if (e !== end) this.trimLastSpan(e);
     }
     return true;
   }
