@@ -371,7 +371,24 @@ export class ServerConnection {
   dispatch(req: IncomingMessage, res: ServerResponse): number {
     const server = this.server;
     if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1) {
-      if (server.requireHostHeader && req.headers.host === undefined) {
+      const raw = req.rawHeaders;
+      let host = false;
+      let expect: string | undefined;
+      let expects = 0;
+      // Read from rawHeaders: a handler that never reads `req.headers` then
+      // never pays for building it. A repeated Expect is joined as
+      // `req.headers` would join it.
+      for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i];
+        if (name.length === 4) {
+          if (!host && name.toLowerCase() === "host") host = true;
+        } else if (name.length === 6 && name.toLowerCase() === "expect") {
+          expects++;
+          expect = raw[i + 1];
+        }
+      }
+      if (expects > 1) expect = req.headers.expect as string | undefined;
+      if (server.requireHostHeader && !host) {
         res.writeHead(400, ["Connection", "close"]);
         res.end();
         return 0;
@@ -388,9 +405,8 @@ export class ServerConnection {
           return 0;
         }
       }
-      const expect = req.headers.expect;
       if (expect !== undefined) {
-        if (/(?:^|\W)100-continue(?:$|\W)/i.test(String(expect))) {
+        if (/(?:^|\W)100-continue(?:$|\W)/i.test(expect)) {
           res._expect_continue = true;
           if (server.listenerCount("checkContinue") > 0) {
             server.emit("checkContinue", req, res);
