@@ -455,3 +455,37 @@ test("HTTPParser continues after a 101 response without upgrade headers, as Node
   const events = runAllSplits(RESPONSE, input, { answer: () => 1 });
   assert.deepEqual(events.map((e) => e[0]), ["head", "done", "head", "done"]);
 });
+
+test("HTTPParser instances run inside each other's callbacks without mixing headers", () => {
+  const seen: string[][] = [];
+  const inner = new HTTPParser(RESPONSE, {
+    onHeadersComplete(info) {
+      seen.push(["inner", info.statusMessage, ...info.rawHeaders]);
+      return 0;
+    },
+    onBody: () => {},
+    onMessageComplete: () => {},
+  });
+  const outer = new HTTPParser(REQUEST, {
+    onHeadersComplete(info) {
+      seen.push(["outer", info.url, ...info.rawHeaders]);
+      // A handler that parses another message synchronously, mid-chunk.
+      const reply = bytes("HTTP/1.1 200 Fine\r\nServer: inner \r\nContent-Length: 0\r\n\r\n");
+      assert.equal(inner.execute(reply), reply.length);
+      return 0;
+    },
+    onBody: () => {},
+    onMessageComplete: () => {},
+  });
+  const two = bytes(
+    "GET /one HTTP/1.1\r\nHost: a\r\nX-One: 1  \r\n\r\n" +
+      "GET /two HTTP/1.1\r\nHost: b\r\nX-Two: 2\r\n\r\n",
+  );
+  assert.equal(outer.execute(two), two.length);
+  assert.deepEqual(seen, [
+    ["outer", "/one", "Host", "a", "X-One", "1"],
+    ["inner", "Fine", "Server", "inner", "Content-Length", "0"],
+    ["outer", "/two", "Host", "b", "X-Two", "2"],
+    ["inner", "Fine", "Server", "inner", "Content-Length", "0"],
+  ]);
+});
