@@ -46,6 +46,19 @@ export function allocClientParser(
   return cp;
 }
 
+/**
+ * A response's reader wants more body (`this` is the response). The
+ * response may outlive its parser's binding once the parser is freed for
+ * reuse; a socket it left paused, and no parser now owns, still resumes.
+ */
+function resumeForResponse(this: IncomingMessage): void {
+  const socket = this.socket as ClientSocket | null;
+  if (socket === null) return;
+  const cp = socket.parser;
+  if (cp !== null && cp.incoming === this) cp.resume();
+  else if (cp === null && socket.isPaused() && !socket.destroyed) socket.resume();
+}
+
 /** One response parser bound to a request and its socket. */
 export class ClientParser {
   parser!: HTTPParser;
@@ -66,7 +79,15 @@ export class ClientParser {
     this.incoming = null;
     this.paused = false;
     this.#freed = false;
-    this.parser = new HTTPParser(RESPONSE, this, options);
+    // A parser that ended cleanly is reset for the next response rather than
+    // replaced; one that failed or threw is not trusted again.
+    const parser = this.parser as HTTPParser | undefined;
+    if (parser !== undefined && parser.error === null) {
+      parser.reset(RESPONSE, this);
+      parser.configure(options);
+    } else {
+      this.parser = new HTTPParser(RESPONSE, this, options);
+    }
   }
 
   listen(): void {
@@ -86,14 +107,7 @@ export class ClientParser {
     applyHead(res, info, this.req.maxHeadersCount, this.req.joinDuplicateHeaders);
     res.statusCode = info.statusCode;
     res.statusMessage = info.statusMessage;
-    // The response may outlive this binding once the parser is freed for
-    // reuse; a socket it left paused, and no parser now owns, still resumes.
-    res[kOnRead] = () => {
-      if (this.incoming === res) this.resume();
-      else if ((socket as ClientSocket).parser === null && socket.isPaused() && !socket.destroyed) {
-        socket.resume();
-      }
-    };
+    res[kOnRead] = resumeForResponse;
     this.incoming = res;
     return this.onIncoming(res, info.shouldKeepAlive);
   }
