@@ -107,7 +107,12 @@ class IncomingMessageMethods extends Readable {
   }
 
   override _read(_size: number): void {
-    if (!this._consuming) this._consuming = true;
+    if (!this._consuming) {
+      // The first real read turns the stream's read-ahead back on (see
+      // initIncomingMessage).
+      readableState(this).readingMore = false;
+      this._consuming = true;
+    }
     // The body is pushed by the parser; asking for more only resumes the socket.
     this[kOnRead]?.();
   }
@@ -157,6 +162,10 @@ class IncomingMessageMethods extends Readable {
   }
 }
 
+function readableState(msg: Readable): { readingMore: boolean } {
+  return (msg as unknown as { _readableState: { readingMore: boolean } })._readableState;
+}
+
 function initIncomingMessage(
   self: IncomingMessage,
   socket?: Socket | null,
@@ -165,6 +174,11 @@ function initIncomingMessage(
   Readable.call(self, {
     highWaterMark: options?.highWaterMark ?? socket?.readableHighWaterMark,
   });
+  // As Node: body bytes the parser pushes must not count as the user
+  // reading. With read-ahead on, the stream would call _read() by itself,
+  // marking the message consumed, and a response ending before the user
+  // read the request would then not dump it.
+  readableState(self).readingMore = true;
   // Node leaves both undefined when no socket is given, and code checks that.
   self.socket = socket as Socket | null;
   self.client = self.socket;

@@ -10,7 +10,8 @@
  * on the wire: `end(data)` hangs its 'finish' callback on the body's own
  * socket write instead of on an extra empty one (only on our net.Socket: a
  * user's own Writable sees Node's empty write), and chunk framing pieces
- * that share an encoding are joined into one write.
+ * that share an encoding are joined into one write (unless the socket's
+ * `write` was replaced on the instance: code doing that counts calls).
  *
  * @module
  */

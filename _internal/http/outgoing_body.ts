@@ -166,6 +166,12 @@ function sendChunk(
   tail: string,
   callback: Callback,
 ): boolean {
+  // Code that wraps socket.write on the instance (to count or hold writes,
+  // as instrumentation does) sees Node's own sequence of writes; the bytes
+  // on the wire are the same either way.
+  if (msg.socket !== null && Object.hasOwn(msg.socket, "write")) {
+    return sendChunkAsNode(msg, chunk, encoding, len, tail, callback);
+  }
   const sizeLine = len.toString(16) + "\r\n";
   // The trailer may hold latin1 bytes that a utf8 write would re-encode.
   const textual = typeof chunk === "string" && isTextEncoding(encoding) &&
@@ -177,6 +183,23 @@ function sendChunk(
   if (textual) return msg._send(chunk + tail, encoding, callback);
   msg._send(chunk, encoding, null);
   return msg._send(tail.length === 2 ? kCrlf : tail, tail.length === 2 ? null : "latin1", callback);
+}
+
+// Node's writes for one chunk: size, CRLF, data, CRLF, then the last chunk.
+function sendChunkAsNode(
+  msg: OutgoingMessage,
+  chunk: Chunk,
+  encoding: Encoding,
+  len: number,
+  tail: string,
+  callback: Callback,
+): boolean {
+  msg._send(len.toString(16), "latin1", null);
+  msg._send(kCrlf, null, null);
+  msg._send(chunk, encoding, null);
+  if (tail.length === 2) return msg._send(kCrlf, null, callback);
+  msg._send(kCrlf, null, null);
+  return msg._send(tail.slice(2), "latin1", callback);
 }
 
 // Chunks collected while corked leave as one chunk, their callbacks together.

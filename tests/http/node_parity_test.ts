@@ -1,0 +1,84 @@
+/**
+ * Behaviour that code observes only by reaching into streams and sockets,
+ * kept as Node has it: when a request counts as being read, and the socket
+ * writes a chunked body makes when someone wraps `socket.write`.
+ *
+ * @module
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import http, { type IncomingMessage } from "../../http.ts";
+import type { Socket } from "../../net.ts";
+import { closeServer, listen } from "../_util/net.ts";
+import { RawClient } from "../_util/wire.ts";
+
+test("http.ServerResponse ending before a paused request was read dumps the request", async () => {
+  let request: IncomingMessage | null = null;
+  const finished = Promise.withResolvers<void>();
+  const server = http.createServer((req, res) => {
+    request = req;
+    req.pause();
+    req.on("data", () => {});
+    res.on("finish", () => finished.resolve());
+    // The body chunk that came with the head is pushed before this runs.
+    setImmediate(() => res.end("ok"));
+  });
+  const port = await listen(server, 0, "127.0.0.1");
+  const client = new RawClient(port);
+  try {
+    client.write("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    await finished.promise;
+    assert.equal(request!._dumped, true, "the response's end dumps an unread request");
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await closeServer(server);
+  }
+});
+
+test("http.ServerResponse chunked body makes Node's socket writes when socket.write is wrapped", async () => {
+  const counts: number[] = [];
+  const server = http.createServer((_req, res) => {
+    const socket = res.socket!;
+    const write = socket.write;
+    let calls = 0;
+    socket.write = function (this: Socket, ...args: Parameters<Socket["write"]>) {
+      calls++;
+      return write.apply(this, args);
+    } as Socket["write"];
+    res.on("finish", () => counts.push(calls));
+    res.writeHead(200, { "a-header": "v" });
+    res.end("asd");
+  });
+  const port = await listen(server, 0, "127.0.0.1");
+  const client = new RawClient(port);
+  try {
+    client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    const text = await client.until((t) => t.endsWith("0\r\n\r\n"));
+    assert.match(text, /\r\n\r\n3\r\nasd\r\n0\r\n\r\n$/);
+    assert.deepEqual(counts, [5], "head+size, CRLF, data, CRLF, last chunk");
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await closeServer(server);
+  }
+});
+
+test("http.ServerResponse chunked body leaves in one write per chunk on an unwrapped socket", async () => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200);
+    res.write("abc");
+    res.end("de");
+  });
+  const port = await listen(server, 0, "127.0.0.1");
+  const client = new RawClient(port);
+  try {
+    client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    const text = await client.until((t) => t.endsWith("0\r\n\r\n"));
+    assert.match(text, /\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n$/);
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await closeServer(server);
+  }
+});
