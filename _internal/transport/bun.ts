@@ -3,8 +3,12 @@
  *
  * What Bun 1.4.5 does, checked by experiment, and how it is used here:
  * - `pause()` stops reading from the kernel, so the peer feels backpressure;
- *   accepted and connected sockets are paused until `readStart()`.
+ *   nothing is delivered before `readStart()`.
  * - Each `data` call gets a fresh Buffer that Bun never reuses: no copy.
+ *   Bun reads up to 512 KiB at once; it is handed on in 64 KiB views, each
+ *   after the work the previous one queued, as libuv reads (bun_conn.ts).
+ * - A socket that has read EOF no longer holds the process (libuv stops
+ *   polling it), even while nobody closes it.
  * - `write()` returns what the kernel took and buffers nothing itself; the
  *   rest waits in our queue for `drain`.
  * - `shutdown()` sends FIN and keeps reading; `end()` would close the socket.

@@ -30,6 +30,8 @@ import {
   SocketOptions,
   toTransportError,
 } from "./bun_api.ts";
+import process from "node:process";
+import { setImmediate } from "node:timers";
 
 const EOF_NONE = 0;
 /** FIN seen (or implied by a clean close) but not yet handed to `onRead`. */
@@ -41,6 +43,16 @@ const EOF_DELIVERED = 2;
  * small chunks costs less than a syscall (and a packet) per chunk.
  */
 const kJoinLimit = 16 * 1024;
+
+/**
+ * The most one `onRead` carries. Bun reads up to 512 KiB at once; libuv
+ * reads at most 64 KiB per callback and Node runs process.nextTick and
+ * promise jobs between two reads, so code reacting to one 'data' event
+ * (e.g. ending a response, which dumps the rest of the request body) acts
+ * before the next arrives. Larger chunks are handed over as views of this
+ * size, without copying, each after the work the previous one queued.
+ */
+const kMaxChunk = 64 * 1024;
 
 /** The part of the `Bun` global that connects; tests pass a scripted one. */
 interface BunConnector {
@@ -79,6 +91,10 @@ export class BunConnection implements ConnectableHandle {
   #eof = EOF_NONE;
   /** Chunks that arrived while reading was stopped, oldest first. */
   #held: Uint8Array[] | null = null;
+  /** `#drip` bound, for queueMicrotask. */
+  #dripFn: (() => void) | null = null;
+  /** A `#drip` is queued: it hands over what is held, then a pending EOF. */
+  #dripQueued = false;
 
   // The write queue: parallel arrays from `#qHead`, so queuing allocates no
   // record per write. Only the last chunk of a write carries its `done`.
@@ -161,12 +177,14 @@ export class BunConnection implements ConnectableHandle {
    * libuv's rule, which Node's ref/unref builds on: a handle holds the
    * process only while active (reading, writing or shutting down). A
    * stopped, idle socket lets the process exit even when ref'd; Bun holds
-   * every open socket, so its ref follows that state here.
+   * every open socket, so its ref follows that state here. Reading ends at
+   * EOF: libuv stops polling a stream once the peer's FIN is read, so a
+   * socket nobody closes after it no longer keeps the process alive.
    */
   #syncRef(): void {
     const socket = this.#socket;
     if (socket === null || this.#closed) return;
-    const active = this.#reading || this.#qHead < this.#qBufs.length ||
+    const active = (this.#reading && this.#eof === EOF_NONE) || this.#qHead < this.#qBufs.length ||
       this.#shutdownDone !== null;
     const want = this.#userRef && active;
     if (want === this.#bunRef) return;
@@ -231,7 +249,8 @@ export class BunConnection implements ConnectableHandle {
     if (this.#socket !== null && this.#qHead === this.#qBufs.length) this.#finishShutdown();
   }
 
-  close(): void {
+  close(done?: () => void): void {
+    if (done !== undefined) setImmediate(done);
     if (this.#closed) return;
     this.#markClosed();
     const socket = this.#socket;
@@ -239,7 +258,8 @@ export class BunConnection implements ConnectableHandle {
     socket?.close();
   }
 
-  reset(): void {
+  reset(done?: () => void): void {
+    if (done !== undefined) setImmediate(done);
     if (this.#closed) return;
     this.#markClosed();
     const socket = this.#socket;
@@ -417,18 +437,57 @@ export class BunConnection implements ConnectableHandle {
 
   #onData(chunk: Uint8Array): void {
     // Bun hands each call a fresh Buffer it never touches again: no copy.
-    if (this.#reading && this.#held === null) {
-      // Called as a method: net keeps one shared function, not a closure.
-      this.onRead?.(chunk);
-    } else if (!this.#closed) {
-      (this.#held ??= []).push(chunk);
+    if (this.#closed) return;
+    const size = chunk.byteLength;
+    if (!this.#reading || this.#held !== null) {
+      for (let at = 0; at < size; at += kMaxChunk) {
+        (this.#held ??= []).push(size <= kMaxChunk ? chunk : chunk.subarray(at, at + kMaxChunk));
+      }
+      return;
     }
+    // Called as a method: net keeps one shared function, not a closure.
+    if (size <= kMaxChunk) return this.onRead?.(chunk);
+    const rest: Uint8Array[] = [];
+    for (let at = kMaxChunk; at < size; at += kMaxChunk) {
+      rest.push(chunk.subarray(at, at + kMaxChunk));
+    }
+    this.#held = rest;
+    this.onRead?.(chunk.subarray(0, kMaxChunk));
+    this.#queueDrip();
+  }
+
+  /**
+   * A tick, then a microtask: the next slice comes after the nextTick work
+   * the last one queued and the promise jobs that work queued, as Node
+   * drains both between two reads. A microtask alone would starve ticks.
+   */
+  #queueDrip(): void {
+    if (this.#dripQueued) return;
+    this.#dripQueued = true;
+    // Made once, and only by connections that ever read this much.
+    process.nextTick(queueMicrotask, this.#dripFn ??= () => this.#drip());
+  }
+
+  /** Hands over one held slice of a large read, then queues the next. */
+  #drip(): void {
+    this.#dripQueued = false;
+    const held = this.#held;
+    if (!this.#reading || this.#closed) return;
+    if (held !== null) {
+      const chunk = held.shift()!;
+      if (held.length === 0) this.#held = null;
+      this.onRead?.(chunk);
+    }
+    if (this.#held !== null) this.#queueDrip();
+    else if (this.#eof === EOF_PENDING) this.#deliverHeld();
   }
 
   #onEnd(): void {
     if (this.#eof !== EOF_NONE || this.#closed) return;
     this.#eof = EOF_PENDING;
-    if (this.#reading) this.#deliverHeld();
+    // A queued drip delivers the EOF after the slices it still holds.
+    if (this.#reading && !this.#dripQueued) this.#deliverHeld();
+    this.#syncRef();
   }
 
   #onClose(err: BunError | undefined): void {
@@ -447,7 +506,7 @@ export class BunConnection implements ConnectableHandle {
     this.#deadCode = "EPIPE";
     if (this.#eof === EOF_NONE) this.#eof = EOF_PENDING;
     this.#failWrites("EPIPE");
-    if (this.#reading) this.#deliverHeld();
+    if (this.#reading && !this.#dripQueued) this.#deliverHeld();
   }
 
   // --- connect ---------------------------------------------------------------

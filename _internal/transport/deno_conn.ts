@@ -26,6 +26,7 @@ import type {
   TransportError,
 } from "./types.ts";
 import { toTransportError } from "./deno_errors.ts";
+import process from "node:process";
 import { setImmediate } from "node:timers";
 
 /**
@@ -235,9 +236,25 @@ export class DenoConnection implements ConnectionHandle {
       setImmediate(DenoConnection.#deliverEof, this);
       return;
     }
-    this.onRead?.(this.#take(this.#buf!, n));
-    if (this.#wantRead && !this.#reading && !this.#closed) this.#readNext();
+    const buf = this.#buf!;
+    const filled = n === buf.length;
+    this.onRead?.(this.#take(buf, n));
+    if (!this.#wantRead || this.#reading || this.#closed) return;
+    if (filled) {
+      // More is likely waiting in the kernel, and Deno would settle the next
+      // read within this same turn: Node runs the process.nextTick work one
+      // read queued before the next read's data, so the read waits for it.
+      this.#reading = true;
+      process.nextTick(DenoConnection.#readAfterTicks, this);
+    } else {
+      this.#readNext();
+    }
   };
+
+  static #readAfterTicks(conn: DenoConnection): void {
+    conn.#reading = false;
+    if (conn.#wantRead && !conn.#closed) conn.#readNext();
+  }
 
   static #deliverEof(conn: DenoConnection): void {
     if (!conn.#closed) conn.onRead?.(null);
