@@ -471,26 +471,27 @@ class SocketMethods extends Duplex {
     this.connecting = false;
     this[kClearTimer]();
     const handle = this._handle;
+    const hadError = Boolean(err);
     if (handle !== null) {
       handle.onRead = null;
       handle.onError = null;
+      // As Node, 'close' comes from the handle's close callback: code that
+      // wraps `_handle.close` decides when it runs.
+      const onClose = () => this.emit("close", hadError);
       if (this.resetAndClosing) {
         this.resetAndClosing = false;
-        handle.reset();
+        handle.reset(onClose);
       } else {
-        handle.close();
+        handle.close(onClose);
       }
       this._handle = null;
       this._sockname = null;
       this[kReading] = false;
     }
     cb(err);
-    if (hadHandle) {
-      // Node emits 'close' from the handle's close callback, a loop turn later.
-      const hadError = Boolean(err);
-      setImmediate(() => this.emit("close", hadError));
-    } else {
-      process.nextTick(emitCloseNT, this);
+    if (handle === null) {
+      if (hadHandle) setImmediate(() => this.emit("close", hadError));
+      else process.nextTick(emitCloseNT, this);
     }
     const server = this._server;
     if (server !== null) {

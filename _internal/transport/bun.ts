@@ -3,7 +3,9 @@
  *
  * What Bun 1.4.5 does, checked by experiment, and how it is used here:
  * - `pause()` stops reading from the kernel, so the peer feels backpressure;
- *   nothing is delivered before `readStart()`.
+ *   nothing is delivered before `readStart()`. `resume()` also polls for
+ *   writability (one wakeup), so a new socket is paused only when data
+ *   comes before `readStart()`.
  * - Each `data` call gets a fresh Buffer that Bun never reuses: no copy.
  *   Bun reads up to 512 KiB at once; it is handed on in 64 KiB views, each
  *   after the work the previous one queued, as libuv reads (bun_conn.ts).

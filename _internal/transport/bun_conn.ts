@@ -95,6 +95,8 @@ export class BunConnection implements ConnectableHandle {
   #dripFn: (() => void) | null = null;
   /** A `#drip` is queued: it hands over what is held, then a pending EOF. */
   #dripQueued = false;
+  /** Bun was told `pause()` and not `resume()` since. */
+  #bunPaused = false;
 
   // The write queue: parallel arrays from `#qHead`, so queuing allocates no
   // record per write. Only the last chunk of a write carries its `done`.
@@ -139,14 +141,21 @@ export class BunConnection implements ConnectableHandle {
     this.#unix = unix;
   }
 
-  /** Wraps a socket Bun just opened; reading is paused until `readStart()`. */
+  /**
+   * Wraps a socket Bun just opened. Nothing is delivered before
+   * `readStart()`, but Bun is told to pause only when data comes first:
+   * Bun's `resume()` also polls the socket for writability, which costs a
+   * wakeup and, epoll being level-triggered, leaves the socket queued ahead
+   * of others that became readable before it (a FIN from one peer is then
+   * seen after data another peer sent later). Open-then-readStart, the
+   * usual sequence, so never pauses.
+   */
   static adopt(socket: BunSocket<unknown>, unix: UnixEnds | null): BunConnection {
     const conn = new BunConnection(unix);
     const own = socket as BunSocket<BunConnection>;
     own.data = conn;
     conn.#socket = own;
     conn.#opened = true;
-    own.pause();
     conn.#syncRef();
     return conn;
   }
@@ -162,15 +171,25 @@ export class BunConnection implements ConnectableHandle {
       this.#deliverHeld();
       if (!this.#reading || this.#closed) return;
     }
-    if (this.#eof === EOF_NONE) this.#socket?.resume();
+    if (this.#eof === EOF_NONE && this.#bunPaused) {
+      this.#bunPaused = false;
+      this.#socket?.resume();
+    }
     this.#syncRef();
   }
 
   readStop(): void {
     if (!this.#reading) return;
     this.#reading = false;
-    this.#socket?.pause();
+    this.#pauseBun();
     this.#syncRef();
+  }
+
+  #pauseBun(): void {
+    const socket = this.#socket;
+    if (socket === null || this.#bunPaused) return;
+    this.#bunPaused = true;
+    socket.pause();
   }
 
   /**
@@ -443,6 +462,7 @@ export class BunConnection implements ConnectableHandle {
       for (let at = 0; at < size; at += kMaxChunk) {
         (this.#held ??= []).push(size <= kMaxChunk ? chunk : chunk.subarray(at, at + kMaxChunk));
       }
+      if (!this.#reading) this.#pauseBun();
       return;
     }
     // Called as a method: net keeps one shared function, not a closure.
@@ -606,7 +626,6 @@ export class BunConnection implements ConnectableHandle {
     }
     this.#socket = socket;
     this.#opened = true;
-    if (!this.#reading) socket.pause();
     this.#options?.apply(socket, this.#unix === null);
     this.#bunRef = this.#options?.refed ?? true;
     this.#syncRef();

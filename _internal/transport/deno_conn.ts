@@ -473,7 +473,8 @@ export class DenoConnection implements ConnectionHandle {
     }
   }
 
-  close(): void {
+  close(done?: () => void): void {
+    if (done !== undefined) setImmediate(done);
     if (this.#closed) return;
     this.#closed = true;
     this.#wantRead = false;
@@ -495,9 +496,9 @@ export class DenoConnection implements ConnectionHandle {
     closeQuietly(this.#conn);
   }
 
-  reset(): void {
+  reset(done?: () => void): void {
     // Deno exposes no SO_LINGER, so an RST cannot be forced.
-    this.close();
+    this.close(done);
   }
 
   ref(): void {

@@ -59,10 +59,15 @@ export interface ConnectionHandle {
    * soon as both directions have ended).
    */
   shutdown(done: DoneCallback): void;
-  /** Closes both directions and frees the socket. Idempotent. */
-  close(): void;
+  /**
+   * Closes both directions and frees the socket. Idempotent. `done`, if
+   * given, runs on a later turn once the socket is gone (libuv's close
+   * callback, from which Node's net.Socket emits 'close'), also when the
+   * handle was closed already.
+   */
+  close(done?: () => void): void;
   /** Closes with RST where the runtime can; otherwise like `close()`. */
-  reset(): void;
+  reset(done?: () => void): void;
   ref(): void;
   unref(): void;
   setNoDelay(enable: boolean): void;

@@ -165,3 +165,27 @@ test("BunConnection stops holding the process once EOF is read, though still rea
   BunConnection.events.end(socket as unknown as BunSocket<BunConnection>);
   assert.deepEqual(socket.calls, ["unref"]);
 });
+
+test("net.Socket.destroy() emits 'close' from the callback it gives _handle.close()", async () => {
+  const { server, ours, peer } = await pairWithRuntimePeer();
+  try {
+    const handle = ours._handle!;
+    const original = handle.close.bind(handle);
+    const given: unknown[] = [];
+    handle.close = (done?: () => void) => {
+      given.push(done);
+      original();
+      done?.();
+    };
+    let closed = false;
+    ours.on("close", () => closed = true);
+    ours.destroy();
+    assert.equal(given.length, 1);
+    assert.equal(typeof given[0], "function");
+    assert.equal(closed, true, "'close' came from the callback, synchronously here");
+  } finally {
+    peer.destroy();
+    ours.destroy();
+    await closeServer(server);
+  }
+});

@@ -120,15 +120,16 @@ function microtasks(): Promise<void> {
   return new Promise((resolve) => queueMicrotask(resolve));
 }
 
-test("BunConnection starts paused and holds early chunks until readStart, in order", () => {
+test("BunConnection holds early chunks until readStart, in order, pausing Bun at the first", () => {
   const { socket, conn } = open();
-  assert.equal(socket.paused, true);
+  assert.equal(socket.paused, false, "nothing to hold yet: Bun is not paused");
   const seen: (string | null)[] = [];
   conn.onRead = (chunk) => {
     seen.push(chunk === null ? null : chunk.join(","));
     if (seen.length === 2) conn.readStop();
   };
   BunConnection.events.data(socket, bytes(1));
+  assert.equal(socket.paused, true);
   BunConnection.events.data(socket, bytes(2));
   BunConnection.events.data(socket, bytes(3));
   BunConnection.events.end(socket);
@@ -334,7 +335,7 @@ test("BunConnection.create() remembers options and reads until open, then applie
   await microtasks();
 });
 
-test("BunConnection connect() without readStart() opens paused; only the first connect() counts", () => {
+test("BunConnection connect() without readStart() delivers nothing; only the first connect() counts", () => {
   const bun = new ScriptedConnector();
   const conn = BunConnection.create(false, bun);
   let calls = 0;
@@ -342,6 +343,10 @@ test("BunConnection connect() without readStart() opens paused; only the first c
   conn.connect({ host: "127.0.0.1", port: 2 }, () => calls++);
   assert.equal(bun.calls.length, 1);
   const socket = bun.open();
+  const seen: number[] = [];
+  conn.onRead = (chunk) => seen.push(chunk === null ? -1 : chunk.length);
+  BunConnection.events.data(socket, bytes(1));
+  assert.deepEqual(seen, []);
   assert.equal(socket.paused, true);
   // Options never set are left to Bun's defaults; a paused socket with
   // nothing to write is inactive, so (libuv's rule) it stops holding the process.
@@ -463,6 +468,7 @@ test("BunConnection.adoptFd() opens a Unix or TCP socket at once; done follows, 
     port: 2222,
     family: "IPv4",
   });
+  BunConnection.events.data(pair, bytes(1));
   assert.equal(pair.paused, true, "reading waits for readStart()");
   assert.deepEqual([...unix.log, ...tcp.log], []);
   await microtasks();
