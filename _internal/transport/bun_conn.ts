@@ -54,6 +54,10 @@ const kJoinLimit = 16 * 1024;
  */
 const kMaxChunk = 64 * 1024;
 
+/** The empty write queue, shared; never pushed to. */
+const kNoBufs: Uint8Array[] = [];
+const kNoDones: (DoneCallback | null)[] = [];
+
 /** The part of the `Bun` global that connects; tests pass a scripted one. */
 interface BunConnector {
   connect(options: BunConnectOptions<BunConnection>): unknown;
@@ -100,8 +104,11 @@ export class BunConnection implements ConnectableHandle {
 
   // The write queue: parallel arrays from `#qHead`, so queuing allocates no
   // record per write. Only the last chunk of a write carries its `done`.
-  #qBufs: Uint8Array[] = [];
-  #qDone: (DoneCallback | null)[] = [];
+  // Both start as (and return to) shared empty arrays: most sockets never
+  // queue a write, since Bun takes whole writes at once until the kernel's
+  // buffer fills, and an idle connection then holds no queue of its own.
+  #qBufs: Uint8Array[] = kNoBufs;
+  #qDone: (DoneCallback | null)[] = kNoDones;
   #qHead = 0;
   /** Bytes of the head chunk already taken by the kernel. */
   #qOffset = 0;
@@ -359,8 +366,8 @@ export class BunConnection implements ConnectableHandle {
     this.#reading = false;
     this.#held = null;
     this.#shutdownDone = null;
-    this.#qBufs = [];
-    this.#qDone = [];
+    this.#qBufs = kNoBufs;
+    this.#qDone = kNoDones;
     this.#qHead = 0;
     this.#qOffset = 0;
     this.#buffered = 0;
@@ -371,6 +378,10 @@ export class BunConnection implements ConnectableHandle {
   }
 
   #enqueue(bytes: Uint8Array, taken: number, done: DoneCallback | null): void {
+    if (this.#qBufs === kNoBufs) {
+      this.#qBufs = [];
+      this.#qDone = [];
+    }
     if (this.#qHead === this.#qBufs.length) this.#qOffset = taken;
     this.#qBufs.push(bytes);
     this.#qDone.push(done);
@@ -426,8 +437,8 @@ export class BunConnection implements ConnectableHandle {
   #failWrites(code: string): void {
     const dones = this.#qDone.slice(this.#qHead);
     const shutdownDone = this.#shutdownDone;
-    this.#qBufs = [];
-    this.#qDone = [];
+    this.#qBufs = kNoBufs;
+    this.#qDone = kNoDones;
     this.#qHead = 0;
     this.#qOffset = 0;
     this.#buffered = 0;
