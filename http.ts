@@ -21,7 +21,12 @@ import { validateHeaderName, validateHeaderValue } from "./_internal/http/header
 import { IncomingMessage } from "./_internal/http/incoming.ts";
 import { OutgoingMessage } from "./_internal/http/outgoing.ts";
 import { ServerResponse } from "./_internal/http/server_response.ts";
-import { HttpServer, type ServerOptions } from "./_internal/http/server.ts";
+import {
+  HttpServer,
+  type HttpServerConstructor,
+  type RequestListener,
+  type ServerOptions,
+} from "./_internal/http/server.ts";
 import { setMaxIdleParsers } from "./_internal/http/server_connection.ts";
 import { httpFlags } from "./_internal/node_flags.ts";
 import { ClientRequest } from "./_internal/http/client.ts";
@@ -41,7 +46,22 @@ export {
   validateHeaderName,
   validateHeaderValue,
 };
-export type { ServerOptions };
+export type { HttpServer, HttpServerConstructor, RequestListener, ServerOptions };
+export type { AgentConstructor, AgentOptions } from "./_internal/http/agent.ts";
+export type {
+  AnyOptions as RequestOptions,
+  ClientRequestConstructor,
+} from "./_internal/http/client.ts";
+export type { IncomingMessageConstructor } from "./_internal/http/incoming.ts";
+export type {
+  OutgoingMessageConstructor,
+  OutgoingMessageOptions,
+} from "./_internal/http/outgoing.ts";
+export type {
+  ResponseRequest,
+  ServerResponseConstructor,
+} from "./_internal/http/server_response.ts";
+export type { LegacyClient } from "./_internal/http/legacy_client.ts";
 
 /**
  * `http.Server` (Node: a `net.Server` speaking HTTP/1).
@@ -200,4 +220,17 @@ Object.defineProperty(http, "globalAgent", {
   set: setGlobalAgent,
 });
 
+/**
+ * The module object: what Node code gets when it requires http, with
+ * `globalAgent` readable and replaceable as in Node.
+ *
+ * @example
+ * ```ts
+ * import http from "@x/node-http/http";
+ *
+ * const server = http.createServer((_req, res) => res.end("ok"));
+ * server.listen(0, () => server.close());
+ * console.log(http.STATUS_CODES[200], http.globalAgent.keepAlive); // OK true
+ * ```
+ */
 export default http as typeof http & { globalAgent: Agent };

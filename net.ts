@@ -4,11 +4,11 @@
  *
  * @example Echo server and client
  * ```ts
- * import net from "@x/node-http/net";
+ * import net, { type AddressInfo } from "@x/node-http/net";
  *
  * const server = net.createServer((socket) => socket.pipe(socket));
  * server.listen(0, "127.0.0.1", () => {
- *   const { port } = server.address() as net.AddressInfo;
+ *   const { port } = server.address() as AddressInfo;
  *   const client = net.connect(port, "127.0.0.1", () => client.end("hello"));
  *   client.on("data", (data) => console.log(String(data)));
  *   client.on("close", () => server.close());
@@ -44,11 +44,35 @@ export {
   SocketAddress,
 };
 export type { ServerOptions, SocketOptions };
+export type { ConnectionListener, ServerConstructor } from "./_internal/net/server.ts";
+export type {
+  ConnectionHandle,
+  DoneCallback,
+  NetAddress,
+  OnRead,
+  ReadCallback,
+  SocketConstructor,
+  TransportError,
+} from "./_internal/net/socket.ts";
+export type {
+  AnyOptions,
+  kNormalized,
+  normalizeArgs,
+  NormalizedArgs,
+} from "./_internal/net/normalize.ts";
+export type {
+  Inspect,
+  SocketAddressFamily,
+  SocketAddressJSON,
+} from "./_internal/net/socket_address.ts";
 
 /** What `server.address()` and `socket.address()` return for TCP. */
 export interface AddressInfo {
+  /** The bound or connected IP address, e.g. `127.0.0.1` or `::`. */
   address: string;
+  /** `'IPv4'` or `'IPv6'`. */
   family: string;
+  /** The port number (the one the system picked, after listening on port 0). */
   port: number;
 }
 
@@ -131,7 +155,18 @@ export { createConnectionExport as createConnection };
  */
 export const _normalizeArgs: typeof normalizeArgs = normalizeArgs;
 
-/** The module object: what Node code gets when it requires net. */
+/**
+ * The module object: what Node code gets when it requires net.
+ *
+ * @example
+ * ```ts
+ * import net from "@x/node-http/net";
+ *
+ * const server = net.createServer((socket) => socket.end());
+ * server.listen(0, () => server.close());
+ * console.log(net.isIP("10.0.0.1")); // 4
+ * ```
+ */
 const net = {
   BlockList,
   connect,

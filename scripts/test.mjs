@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs everything `npm test` promises, in order: format, lint, type check,
-// the import rules, the suite on Deno, the same suite on Bun. Prints each
-// step's output, then one closing line `tests: N passed, N failed` that
-// counts both runtimes (a failed static check counts as one failure).
+// the doc lint and examples, the import rules, the suite on Deno, the same suite on Bun.
+// Prints each step's output, then one closing line `tests: N passed, N failed`
+// that counts both runtimes (a failed static check counts as one failure).
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,6 +48,17 @@ if (only.length === 0) {
     "tests/",
     "bench/",
     "examples/",
+  ]);
+  check("doc lint", bin("deno"), ["doc", "--lint", "mod.ts", "net.ts", "http.ts"]);
+  // Every JSDoc example runs, so none goes stale.
+  check("doc examples", bin("deno"), [
+    "test",
+    "--doc",
+    "-A",
+    "mod.ts",
+    "net.ts",
+    "http.ts",
+    "_internal",
   ]);
   check("imports", process.execPath, ["scripts/check_imports.mjs"]);
 }

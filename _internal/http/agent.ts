@@ -17,17 +17,48 @@ import { validateNumber, validateOneOf, validateString } from "../validators.ts"
 
 /** Options of `new http.Agent()`; any others go on to `createConnection()`. */
 export interface AgentOptions {
+  /**
+   * Keep sockets open in a pool after their request, for later requests to
+   * the same host and port, instead of closing them. Default: `false`.
+   */
   keepAlive?: boolean;
+  /**
+   * With `keepAlive`, the initial delay in milliseconds of TCP keep-alive
+   * probes on pooled sockets. Default: `1000`.
+   */
   keepAliveMsecs?: number;
+  /**
+   * Milliseconds taken off a server's `Keep-Alive: timeout=N` hint, so the
+   * agent drops an idle socket a little before the server would.
+   * Default: `1000`.
+   */
   agentKeepAliveTimeoutBuffer?: number;
+  /**
+   * The most sockets open at once to one host and port; further requests
+   * wait in a queue. Default: `Infinity` (`Agent.defaultMaxSockets`).
+   */
   maxSockets?: number;
+  /** The most sockets open at once across all hosts. Default: `Infinity`. */
   maxTotalSockets?: number;
+  /**
+   * With `keepAlive`, the most idle sockets kept in the pool per host and
+   * port. Default: `256`.
+   */
   maxFreeSockets?: number;
+  /**
+   * Which idle socket the next request takes: `'lifo'` the most recently
+   * used one, `'fifo'` the least recently used one. Default: `'lifo'`.
+   */
   scheduling?: "fifo" | "lifo";
+  /** Idle timeout in milliseconds set on each socket the agent creates. */
   timeout?: number;
+  /** The port of requests that name none. Default: `80`. */
   defaultPort?: number;
+  /** The protocol this agent serves. Default: `'http:'`. */
   protocol?: string;
+  /** Turn off Nagle's algorithm on the agent's sockets. Default: `true`. */
   noDelay?: boolean;
+  /** Any other option is passed on to `net.createConnection()` for each socket. */
   // Other options reach createConnection() untouched, whatever their type.
   // deno-lint-ignore no-explicit-any
   [key: string]: any;
@@ -451,14 +482,38 @@ export type Agent = AgentMethods;
 
 /** `http.Agent`'s constructor: callable with or without `new`. */
 export interface AgentConstructor {
+  /** Creates an agent with its own socket pools. */
   new (options?: AgentOptions): Agent;
+  /** The same as with `new`, for old code that calls `http.Agent()` plainly. */
   (options?: AgentOptions): Agent;
+  /** The prototype shared by every `http.Agent`, for patching and `instanceof`. */
   readonly prototype: Agent;
   /** The `maxSockets` of agents created without one (Infinity). */
   defaultMaxSockets: number;
 }
 
-/** An HTTP agent, as Node's `http.Agent`. */
+/**
+ * An HTTP agent, as Node's `http.Agent`: pools the client's sockets per host
+ * and port, and with `keepAlive` reuses them across requests.
+ *
+ * @example
+ * ```ts
+ * import { Agent, createServer, get } from "@x/node-http/http";
+ *
+ * const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+ * const server = createServer((_req, res) => res.end("ok"));
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as { port: number };
+ *   get({ host: "127.0.0.1", port, agent }, (res) => {
+ *     res.resume();
+ *     res.on("end", () => {
+ *       agent.destroy();
+ *       server.close();
+ *     });
+ *   });
+ * });
+ * ```
+ */
 export const Agent: AgentConstructor = nodeConstructor(
   "Agent",
   AgentMethods,

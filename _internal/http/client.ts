@@ -35,8 +35,13 @@ import { IncomingMessage } from "./incoming.ts";
 import { allocClientParser, type ClientParser } from "./client_parser.ts";
 import { getGlobalAgent } from "./agent.ts";
 
+/**
+ * The options of `http.request()` / `new http.ClientRequest()` (Node's
+ * `RequestOptions`: `host`, `port`, `path`, `method`, `headers`, `agent`,
+ * `timeout`, `signal`, ...), as a plain object.
+ */
 // deno-lint-ignore no-explicit-any
-type AnyOptions = Record<string, any>;
+export type AnyOptions = Record<string, any>;
 /** What a request needs from an agent. */
 export interface AgentLike {
   addRequest(req: ClientRequest, options: AnyOptions): void;
@@ -432,20 +437,45 @@ export type ClientRequest = ClientRequestMethods;
 
 /** `http.ClientRequest`'s constructor: callable with or without `new`. */
 export interface ClientRequestConstructor {
+  /**
+   * Creates a request (as `http.request()` does, without sending it): a URL
+   * and/or options, and an optional 'response' listener.
+   */
   new (
     input?: string | URL | AnyOptions,
     options?: AnyOptions | ((res: IncomingMessage) => void),
     cb?: (res: IncomingMessage) => void,
   ): ClientRequest;
+  /** The same as with `new`, for old code that calls `ClientRequest()` plainly. */
   (
     input?: string | URL | AnyOptions,
     options?: AnyOptions | ((res: IncomingMessage) => void),
     cb?: (res: IncomingMessage) => void,
   ): ClientRequest;
+  /** The prototype shared by every `http.ClientRequest`, for patching and `instanceof`. */
   readonly prototype: ClientRequest;
 }
 
-/** An outgoing HTTP request, as Node's `http.ClientRequest`. */
+/**
+ * An outgoing HTTP request, as Node's `http.ClientRequest`; `http.request()`
+ * and `http.get()` create one. Nothing is sent before `end()`.
+ *
+ * @example
+ * ```ts
+ * import { ClientRequest, createServer } from "@x/node-http/http";
+ *
+ * const server = createServer((req, res) => res.end(req.method));
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as { port: number };
+ *   const req = new ClientRequest({ host: "127.0.0.1", port, method: "POST" }, (res) => {
+ *     res.setEncoding("utf8");
+ *     res.on("data", (d) => console.log(d)); // POST
+ *     res.on("end", () => server.close());
+ *   });
+ *   req.end("body");
+ * });
+ * ```
+ */
 export const ClientRequest: ClientRequestConstructor = nodeConstructor(
   "ClientRequest",
   ClientRequestMethods,

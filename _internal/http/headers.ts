@@ -46,6 +46,18 @@ export function checkInvalidHeaderChar(value: unknown): boolean {
  * Node's `http.validateHeaderName()`: throws ERR_INVALID_HTTP_TOKEN
  * ("Header name must be a valid HTTP token [\"x\"]") unless `name` is a
  * non-empty token string. `label` replaces "Header name" in the message.
+ *
+ * @example
+ * ```ts
+ * import { validateHeaderName } from "@x/node-http/http";
+ *
+ * validateHeaderName("x-request-id"); // a valid token: no error
+ * try {
+ *   validateHeaderName("bad name");
+ * } catch (err) {
+ *   console.log((err as { code: string }).code); // "ERR_INVALID_HTTP_TOKEN"
+ * }
+ * ```
  */
 export function validateHeaderName(name: unknown, label?: string): asserts name is string {
   if (typeof name !== "string" || name === "" || !kToken.test(name)) {
@@ -58,6 +70,18 @@ export function validateHeaderName(name: unknown, label?: string): asserts name 
  * for `undefined` and ERR_INVALID_CHAR ("Invalid character in header content
  * [\"name\"]") for a forbidden character. Arrays are checked as their
  * comma-joined text, as in Node.
+ *
+ * @example
+ * ```ts
+ * import { validateHeaderValue } from "@x/node-http/http";
+ *
+ * validateHeaderValue("x-ok", "plain text"); // no error
+ * try {
+ *   validateHeaderValue("x-bad", "line\nbreak");
+ * } catch (err) {
+ *   console.log((err as { code: string }).code); // "ERR_INVALID_CHAR"
+ * }
+ * ```
  */
 export function validateHeaderValue(name: string, value: unknown): void {
   if (value === undefined) throw new ERR_HTTP_INVALID_HEADER_VALUE(value, name);

@@ -209,12 +209,37 @@ export type IncomingMessage = IncomingMessageMethods;
 
 /** `http.IncomingMessage`'s constructor: callable with or without `new`. */
 export interface IncomingMessageConstructor {
+  /** Creates a message read from `socket` (the server and client do this). */
   new (socket?: Socket | null, options?: { highWaterMark?: number }): IncomingMessage;
+  /** The same as with `new`, for old code that calls `IncomingMessage()` plainly. */
   (socket?: Socket | null, options?: { highWaterMark?: number }): IncomingMessage;
+  /** The prototype shared by every `http.IncomingMessage`, for subclassing and patching. */
   readonly prototype: IncomingMessage;
 }
 
-/** An incoming HTTP message, as Node's `http.IncomingMessage`. */
+/**
+ * An incoming HTTP message, as Node's `http.IncomingMessage`: the request a
+ * server receives, or the response a client receives; a readable stream of
+ * the body.
+ *
+ * @example
+ * ```ts
+ * import { createServer, get, IncomingMessage } from "@x/node-http/http";
+ *
+ * const server = createServer((req, res) => {
+ *   console.log(req instanceof IncomingMessage, req.method, req.url); // true GET /hi
+ *   res.end();
+ * });
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as { port: number };
+ *   get(`http://127.0.0.1:${port}/hi`, (res) => {
+ *     console.log(res instanceof IncomingMessage, res.statusCode); // true 200
+ *     res.resume();
+ *     res.on("end", () => server.close());
+ *   });
+ * });
+ * ```
+ */
 export const IncomingMessage: IncomingMessageConstructor = nodeConstructor(
   "IncomingMessage",
   IncomingMessageMethods,

@@ -13,10 +13,14 @@ import type { Agent } from "./agent.ts";
 
 /** The object `http.createClient()` returns. */
 export class LegacyClient extends EventEmitter {
+  /** The server's port. Default: `80`. */
   port: number;
+  /** The server's host name or address. Default: `'localhost'`. */
   host: string;
+  /** The agent its requests use; `undefined` means the global agent. */
   agent: Agent | undefined = undefined;
 
+  /** A client for `host:port`; prefer `http.createClient()`, which warns once. */
   constructor(port?: number, host?: string) {
     super();
     this.port = port ?? 80;
@@ -54,6 +58,23 @@ export class LegacyClient extends EventEmitter {
 /**
  * Node 0.x's `http.createClient(port, host)`, with its one-time
  * deprecation warning.
+ *
+ * @example
+ * ```ts
+ * import { createClient, createServer } from "@x/node-http/http";
+ *
+ * const server = createServer((req, res) => res.end(req.url));
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as { port: number };
+ *   const client = createClient(port, "127.0.0.1"); // warns once: deprecated
+ *   const req = client.request("GET", "/old");
+ *   req.on("response", (res) => {
+ *     res.resume();
+ *     res.on("end", () => server.close());
+ *   });
+ *   req.end();
+ * });
+ * ```
  */
 export const createClient: (port?: number, host?: string) => LegacyClient = deprecate(
   (port?: number, host?: string) => new LegacyClient(port, host),

@@ -10,7 +10,15 @@
  * @module
  */
 
-/** The methods of `http.METHODS`, in the order Node returns them. */
+/**
+ * The methods of `http.METHODS`, in the order Node returns them.
+ *
+ * @example
+ * ```ts
+ * import { METHODS } from "@x/node-http/http";
+ * console.log(METHODS.includes("PATCH")); // true
+ * ```
+ */
 export const METHODS: string[] = [
   "ACL",
   "BIND",

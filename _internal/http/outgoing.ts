@@ -83,7 +83,15 @@ export type MessageSocket = Socket & {
 
 /** Options of `new OutgoingMessage()`. */
 export interface OutgoingMessageOptions {
+  /**
+   * Bytes buffered before `write()` returns false.
+   * Default: `stream.getDefaultHighWaterMark()`.
+   */
   highWaterMark?: number;
+  /**
+   * Throw `ERR_HTTP_BODY_NOT_ALLOWED` when a body is written to a message
+   * that cannot have one, instead of dropping it. Default: `false`.
+   */
   rejectNonStandardBodyWrites?: boolean;
 }
 
@@ -538,14 +546,37 @@ export type OutgoingMessage = OutgoingMessageMethods;
 
 /** `http.OutgoingMessage`'s constructor: callable with or without `new`. */
 export interface OutgoingMessageConstructor {
+  /** Creates a bare outgoing message (normally through a subclass). */
   new (options?: OutgoingMessageOptions): OutgoingMessage;
+  /** The same as with `new`, for old code that calls `OutgoingMessage()` plainly. */
   (options?: OutgoingMessageOptions): OutgoingMessage;
+  /** The prototype shared by every `http.OutgoingMessage`, for subclassing and patching. */
   readonly prototype: OutgoingMessage;
 }
 
 /**
  * An outgoing HTTP message, as Node's `http.OutgoingMessage`: the base of
  * `ServerResponse` and `ClientRequest`.
+ *
+ * @example
+ * ```ts
+ * import { createServer, get, OutgoingMessage } from "@x/node-http/http";
+ *
+ * const server = createServer((_req, res) => {
+ *   console.log(res instanceof OutgoingMessage); // true
+ *   res.setHeader("X-Powered-By", "node-http");
+ *   res.end();
+ * });
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as { port: number };
+ *   const req = get(`http://127.0.0.1:${port}/`, (res) => {
+ *     console.log(res.headers["x-powered-by"]); // node-http
+ *     res.resume();
+ *     res.on("end", () => server.close());
+ *   });
+ *   console.log(req instanceof OutgoingMessage); // true
+ * });
+ * ```
  */
 export const OutgoingMessage: OutgoingMessageConstructor = nodeConstructor(
   "OutgoingMessage",

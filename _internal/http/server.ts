@@ -24,28 +24,103 @@ import { httpFlags } from "../node_flags.ts";
 
 /** Options of `http.createServer()`. */
 export interface ServerOptions {
+  /**
+   * The class requests are created from; pass a subclass of
+   * `http.IncomingMessage` to extend it. Default: `IncomingMessage`.
+   */
   IncomingMessage?: typeof IncomingMessage;
+  /**
+   * The class responses are created from; pass a subclass of
+   * `http.ServerResponse` to extend it. Default: `ServerResponse`.
+   */
   ServerResponse?: typeof ServerResponse;
+  /**
+   * The largest request head (request line and headers) accepted, in bytes;
+   * larger ones get 431. Default: `16384`, or `--max-http-header-size`.
+   */
   maxHeaderSize?: number;
+  /**
+   * Parse leniently, accepting malformed requests the strict parser rejects.
+   * Unsafe; avoid it. Default: `false`, or `--insecure-http-parser`.
+   */
   insecureHTTPParser?: boolean;
+  /**
+   * Milliseconds a client has to send a whole request before the server
+   * answers 408 and closes; `0` turns the limit off. Default: `300000`.
+   */
   requestTimeout?: number;
+  /**
+   * Milliseconds a client has to send a complete request head; no more than
+   * `requestTimeout`. Default: `60000` (or `requestTimeout`, if smaller).
+   */
   headersTimeout?: number;
+  /**
+   * Milliseconds a kept-alive connection may wait idle for its next request
+   * after a response has been sent; `0` turns it off. Default: `5000`.
+   */
   keepAliveTimeout?: number;
+  /**
+   * Extra milliseconds added to `keepAliveTimeout` for the socket's own idle
+   * timeout, so the server is not the side that races a client's reuse.
+   * Default: `1000`.
+   */
   keepAliveTimeoutBuffer?: number;
+  /**
+   * How often, in milliseconds, connections are checked against
+   * `headersTimeout` and `requestTimeout`. Default: `30000`.
+   */
   connectionsCheckingInterval?: number;
+  /** Turn off Nagle's algorithm on every accepted connection. Default: `true`. */
   noDelay?: boolean;
+  /**
+   * Turn on TCP keep-alive on every accepted connection, as
+   * `socket.setKeepAlive(true)` would. Default: `false`.
+   */
   keepAlive?: boolean;
+  /**
+   * With `keepAlive`, how long (in milliseconds) a connection may sit idle
+   * before the first keep-alive probe. Default: `0` (the system's setting).
+   */
   keepAliveInitialDelay?: number;
+  /**
+   * Join repeated request headers with `, ` in `req.headers` for every name,
+   * including those (Host, Content-Type, ...) whose duplicates are otherwise
+   * dropped in favour of the first. Default: `false`.
+   */
   joinDuplicateHeaders?: boolean;
+  /**
+   * Response header names to send only once: an array value of such a header
+   * is joined with `; ` into a single line instead of one line per value.
+   */
   uniqueHeaders?: (string | string[])[];
+  /**
+   * Answer 400 to an HTTP/1.1 request that has no Host header.
+   * Default: `true`.
+   */
   requireHostHeader?: boolean;
+  /**
+   * Sets both high-water marks of every connection's socket, and the
+   * `highWaterMark` of its requests and responses.
+   * Default: `stream.getDefaultHighWaterMark()`.
+   */
   highWaterMark?: number;
+  /**
+   * Throw `ERR_HTTP_BODY_NOT_ALLOWED` when a body is written to a response
+   * that cannot have one (a HEAD request, 204, 304) instead of dropping it
+   * silently. Default: `false`.
+   */
   rejectNonStandardBodyWrites?: boolean;
+  /**
+   * Decides, per request that asks to upgrade, whether it goes to 'upgrade'
+   * (true) or is served as an ordinary request (false). Default: upgrade
+   * when the server has an 'upgrade' listener.
+   */
   shouldUpgradeCallback?: (this: HttpServer, req: IncomingMessage) => boolean;
 }
 
+/** A `'request'` listener: called with each request and its response. */
 // deno-lint-ignore no-explicit-any
-type RequestListener = (req: any, res: any) => void;
+export type RequestListener = (req: any, res: any) => void;
 
 const kCheckTimer: unique symbol = Symbol("checkTimer");
 /** The live HTTP connections of a server (timeouts, closeAllConnections). */
@@ -258,8 +333,11 @@ export type HttpServer = HttpServerMethods;
 
 /** `http.Server`'s constructor: callable with or without `new`. */
 export interface HttpServerConstructor {
+  /** Creates an HTTP server; `listener` is added as a 'request' listener. */
   new (options?: ServerOptions | RequestListener, listener?: RequestListener): HttpServer;
+  /** The same as with `new`, for old code that calls `http.Server()` plainly. */
   (options?: ServerOptions | RequestListener, listener?: RequestListener): HttpServer;
+  /** The prototype shared by every `http.Server`, for patching and `instanceof`. */
   readonly prototype: HttpServer;
 }
 

@@ -31,10 +31,15 @@ import type { OutgoingHeaders } from "./outgoing_headers.ts";
 
 /** What a response reads from its request. */
 export interface ResponseRequest {
+  /** The request method; a HEAD request gets a response without a body. */
   method?: string;
+  /** The request's HTTP major version. */
   httpVersionMajor: number;
+  /** The request's HTTP minor version; HTTP/1.0 changes keep-alive and framing. */
   httpVersionMinor: number;
+  /** The request headers, by lowercase name (`connection`, `te`, ...). */
   headers: Record<string, string | string[] | undefined>;
+  /** The request target. */
   url?: string;
 }
 
@@ -233,13 +238,35 @@ export type ServerResponse = ServerResponseMethods;
 
 /** `http.ServerResponse`'s constructor: callable with or without `new`. */
 export interface ServerResponseConstructor {
+  /** Creates the response to `req` (the server does this for each request). */
   new (req: ResponseRequest, options?: OutgoingMessageOptions): ServerResponse;
+  /** The same as with `new`, for old code that calls `ServerResponse()` plainly. */
   (req: ResponseRequest, options?: OutgoingMessageOptions): ServerResponse;
+  /** The prototype shared by every `http.ServerResponse`, for subclassing and patching. */
   readonly prototype: ServerResponse;
 }
 
 /**
  * A server's response, as Node's `http.ServerResponse`.
+ *
+ * @example
+ * ```ts
+ * import { createServer, get, ServerResponse } from "@x/node-http/http";
+ *
+ * const server = createServer((_req, res) => {
+ *   console.log(res instanceof ServerResponse); // true
+ *   res.writeHead(404, { "Content-Type": "text/plain" });
+ *   res.end("not found\n");
+ * });
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as { port: number };
+ *   get(`http://127.0.0.1:${port}/missing`, (res) => {
+ *     console.log(res.statusCode, res.statusMessage); // 404 Not Found
+ *     res.resume();
+ *     res.on("end", () => server.close());
+ *   });
+ * });
+ * ```
  */
 export const ServerResponse: ServerResponseConstructor = nodeConstructor(
   "ServerResponse",

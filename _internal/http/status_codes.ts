@@ -8,6 +8,12 @@
 /**
  * Status code to reason phrase, exactly as Node's `http.STATUS_CODES`. A plain
  * mutable object, as in Node, so code that adds its own entries keeps working.
+ *
+ * @example
+ * ```ts
+ * import { STATUS_CODES } from "@x/node-http/http";
+ * console.log(STATUS_CODES[404]); // "Not Found"
+ * ```
  */
 export const STATUS_CODES: Record<number, string> = {
   100: "Continue",

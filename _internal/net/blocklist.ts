@@ -17,7 +17,7 @@
 import { inspect as utilInspect } from "node:util";
 import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE } from "../errors.ts";
 import { validateInt32, validateString } from "../validators.ts";
-import { SocketAddress, socketAddressBytes } from "./socket_address.ts";
+import { type Inspect, SocketAddress, socketAddressBytes } from "./socket_address.ts";
 
 /** A parsed endpoint as the rules see it: the family and its raw bytes. */
 interface Ip {
@@ -33,8 +33,6 @@ type Rule =
 const kCustomInspect = Symbol.for("nodejs.util.inspect.custom");
 // Offset of the IPv4 part inside an IPv4-mapped IPv6 address.
 const kMappedAt = 12;
-
-type Inspect = (value: unknown, options?: unknown) => string;
 
 function ipOf(address: SocketAddress): Ip {
   return { v6: address.family === "ipv6", bytes: socketAddressBytes(address) };
@@ -147,6 +145,8 @@ const kV6Range = new RegExp(`Range: IPv6 ${kV6}-${kV6}`, "i");
  *
  * @example
  * ```ts
+ * import { BlockList } from "@x/node-http/net";
+ *
  * const list = new BlockList();
  * list.addSubnet("10.0.0.0", 8);
  * list.check("10.1.2.3"); // true

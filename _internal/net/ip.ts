@@ -142,13 +142,29 @@ export function parseIPv6(text: string): Uint8Array | null {
   return readIPv6(text, zone === -1 ? text.length : Math.min(zone, 39));
 }
 
-/** Node's `net.isIPv4()`: true for strict dotted-decimal IPv4 text. */
+/**
+ * Node's `net.isIPv4()`: true for strict dotted-decimal IPv4 text.
+ *
+ * @example
+ * ```ts
+ * import { isIPv4 } from "@x/node-http/net";
+ * console.log(isIPv4("192.168.0.1"), isIPv4("192.168.0.01")); // true false
+ * ```
+ */
 export function isIPv4(input: unknown): boolean {
   const text = `${input}`;
   return readIPv4(text, 0, text.length, kScratch, 0);
 }
 
-/** Node's `net.isIPv6()`: true for IPv6 text, optionally with a `%zone` suffix. */
+/**
+ * Node's `net.isIPv6()`: true for IPv6 text, optionally with a `%zone` suffix.
+ *
+ * @example
+ * ```ts
+ * import { isIPv6 } from "@x/node-http/net";
+ * console.log(isIPv6("::1"), isIPv6("fe80::1%eth0"), isIPv6("127.0.0.1")); // true true false
+ * ```
+ */
 export function isIPv6(input: unknown): boolean {
   const text = `${input}`;
   let end = text.indexOf("%");
@@ -163,7 +179,15 @@ export function isIPv6(input: unknown): boolean {
   return readIPv6(text, end) !== null;
 }
 
-/** Node's `net.isIP()`: 4 for IPv4 text, 6 for IPv6 text, otherwise 0. */
+/**
+ * Node's `net.isIP()`: 4 for IPv4 text, 6 for IPv6 text, otherwise 0.
+ *
+ * @example
+ * ```ts
+ * import { isIP } from "@x/node-http/net";
+ * console.log(isIP("127.0.0.1"), isIP("::1"), isIP("localhost")); // 4 6 0
+ * ```
+ */
 export function isIP(input: unknown): 0 | 4 | 6 {
   const text = `${input}`;
   if (isIPv4(text)) return 4;

@@ -66,23 +66,70 @@ let attemptTimeoutDefault = 500;
   }
 }
 
-/** `net.getDefaultAutoSelectFamily()`. */
+/**
+ * `net.getDefaultAutoSelectFamily()`: whether `connect()` tries the IPv6 and
+ * IPv4 addresses of a host in turn (happy eyeballs) when the caller does not
+ * say. Node's default is `true`.
+ *
+ * @example
+ * ```ts
+ * import { getDefaultAutoSelectFamily } from "@x/node-http/net";
+ * console.log(getDefaultAutoSelectFamily()); // true
+ * ```
+ */
 export function getDefaultAutoSelectFamily(): boolean {
   return autoSelectFamilyDefault;
 }
 
-/** `net.setDefaultAutoSelectFamily(value)`. */
+/**
+ * `net.setDefaultAutoSelectFamily(value)`: changes that default for the
+ * whole process.
+ *
+ * @example
+ * ```ts
+ * import { getDefaultAutoSelectFamily, setDefaultAutoSelectFamily } from "@x/node-http/net";
+ *
+ * const before = getDefaultAutoSelectFamily();
+ * setDefaultAutoSelectFamily(false);
+ * console.log(getDefaultAutoSelectFamily()); // false
+ * setDefaultAutoSelectFamily(before);
+ * ```
+ */
 export function setDefaultAutoSelectFamily(value: boolean): void {
   validateBoolean(value, "value");
   autoSelectFamilyDefault = value;
 }
 
-/** `net.getDefaultAutoSelectFamilyAttemptTimeout()`. */
+/**
+ * `net.getDefaultAutoSelectFamilyAttemptTimeout()`: how many milliseconds
+ * family autoselection waits on one address before trying the next.
+ *
+ * @example
+ * ```ts
+ * import { getDefaultAutoSelectFamilyAttemptTimeout } from "@x/node-http/net";
+ * console.log(getDefaultAutoSelectFamilyAttemptTimeout()); // 500 unless changed
+ * ```
+ */
 export function getDefaultAutoSelectFamilyAttemptTimeout(): number {
   return attemptTimeoutDefault;
 }
 
-/** `net.setDefaultAutoSelectFamilyAttemptTimeout(value)`: at least 10 ms. */
+/**
+ * `net.setDefaultAutoSelectFamilyAttemptTimeout(value)`: at least 10 ms.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   getDefaultAutoSelectFamilyAttemptTimeout,
+ *   setDefaultAutoSelectFamilyAttemptTimeout,
+ * } from "@x/node-http/net";
+ *
+ * const before = getDefaultAutoSelectFamilyAttemptTimeout();
+ * setDefaultAutoSelectFamilyAttemptTimeout(5); // raised to the minimum
+ * console.log(getDefaultAutoSelectFamilyAttemptTimeout()); // 10
+ * setDefaultAutoSelectFamilyAttemptTimeout(before);
+ * ```
+ */
 export function setDefaultAutoSelectFamilyAttemptTimeout(value: number): void {
   validateInt32(value, "value", 1);
   attemptTimeoutDefault = value < 10 ? 10 : value;

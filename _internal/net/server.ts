@@ -35,12 +35,39 @@ import { nodeConstructor } from "../constructor.ts";
 
 /** Options of `net.createServer()`. */
 export interface ServerOptions {
+  /**
+   * Keep an accepted socket writable after the peer has ended its side; when
+   * false, the socket ends its own side as soon as the readable side ends.
+   * Default: `false`.
+   */
   allowHalfOpen?: boolean;
+  /**
+   * Hand each accepted socket to 'connection' paused, reading nothing until
+   * `socket.resume()` is called. Default: `false`.
+   */
   pauseOnConnect?: boolean;
+  /** Turn off Nagle's algorithm on every accepted socket. Default: `false`. */
   noDelay?: boolean;
+  /**
+   * Turn on TCP keep-alive on every accepted socket, as
+   * `socket.setKeepAlive(true)` would. Default: `false`.
+   */
   keepAlive?: boolean;
+  /**
+   * With `keepAlive`, how long (in milliseconds) a socket may sit idle before
+   * the first keep-alive probe. Default: `0` (the system's setting).
+   */
   keepAliveInitialDelay?: number;
+  /**
+   * Sets both `readableHighWaterMark` and `writableHighWaterMark` of every
+   * accepted socket. Default: `stream.getDefaultHighWaterMark()`.
+   */
   highWaterMark?: number;
+  /**
+   * Connections from addresses this `net.BlockList` matches are dropped as
+   * soon as they are accepted (the address seen is the direct peer's, so a
+   * proxy or NAT in front defeats it).
+   */
   blockList?: BlockList;
 }
 
@@ -84,7 +111,8 @@ function onconnection(
   server[kOnConnection](conn!);
 }
 
-type ConnectionListener = (socket: Socket) => void;
+/** A `'connection'` listener: called with each accepted socket. */
+export type ConnectionListener = (socket: Socket) => void;
 
 /**
  * Node's cluster workers share a port unless `exclusive` is set. Without
@@ -465,12 +493,28 @@ export type Server = ServerMethods;
 
 /** `net.Server`'s constructor: callable with or without `new`. */
 export interface ServerConstructor {
+  /** Creates a server; `listener` is added as a 'connection' listener. */
   new (options?: ServerOptions | ConnectionListener, listener?: ConnectionListener): Server;
+  /** The same as with `new`, for old code that calls `net.Server()` plainly. */
   (options?: ServerOptions | ConnectionListener, listener?: ConnectionListener): Server;
+  /** The prototype shared by every `net.Server`, for patching and `instanceof`. */
   readonly prototype: Server;
 }
 
-/** A TCP or Unix socket server, as Node's `net.Server`. */
+/**
+ * A TCP or Unix socket server, as Node's `net.Server`.
+ *
+ * @example
+ * ```ts
+ * import { Server } from "@x/node-http/net";
+ *
+ * const server = new Server({ noDelay: true }, (socket) => socket.end("hi\n"));
+ * server.listen(0, "127.0.0.1", () => {
+ *   console.log(server.address()); // { address: "127.0.0.1", port: ..., family: "IPv4" }
+ *   server.close();
+ * });
+ * ```
+ */
 export const Server: ServerConstructor = nodeConstructor(
   "Server",
   ServerMethods,

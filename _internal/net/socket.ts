@@ -38,6 +38,10 @@ import { connectSocket } from "./connect.ts";
 import { normalizeArgs } from "./normalize.ts";
 import { nodeConstructor } from "../constructor.ts";
 
+// The transport's handle types, re-exported for net.ts (SocketOptions.handle).
+export type { ConnectionHandle, NetAddress, TransportError };
+export type { DoneCallback, ReadCallback } from "../transport/types.ts";
+
 // Hidden per-socket state and steps, kept off the public surface.
 const kTos: unique symbol = Symbol("tos");
 const kTimerDue: unique symbol = Symbol("timerDue");
@@ -75,7 +79,13 @@ const kWriteGeneric: unique symbol = Symbol("writeGeneric");
 // deno-lint-ignore no-explicit-any
 type Callback = (err?: any) => void;
 type WriteChunk = { chunk: Buffer | string; encoding: BufferEncoding };
-type OnRead = {
+/**
+ * The `onread` option of `new net.Socket()`: incoming data is copied into
+ * `buffer` (a `Uint8Array`, or a function returning one per read) and
+ * `callback(bytesRead, buffer)` is called instead of emitting 'data';
+ * returning `false` from it pauses reading.
+ */
+export type OnRead = {
   buffer: Uint8Array | (() => Uint8Array);
   callback: (n: number, buf: Uint8Array) => unknown;
 };
@@ -87,22 +97,74 @@ export interface SocketOwner {
 
 /** Options of `new net.Socket()`. */
 export interface SocketOptions {
+  /**
+   * Wrap an already open socket, given by its file descriptor, instead of
+   * creating a new one (Bun only; on Deno this throws `ERR_INVALID_FD_TYPE`).
+   */
   fd?: number;
+  /**
+   * Wrap an already connected transport handle (Node's internal `handle`
+   * option; the server passes each accepted connection this way).
+   */
   handle?: ConnectionHandle;
+  /**
+   * Keep the socket writable after the peer has ended its side; when false,
+   * the socket ends its own side as soon as the readable side ends.
+   * Default: `false`.
+   */
   allowHalfOpen?: boolean;
+  /** With `fd`, allow reading from the socket; ignored otherwise. Default: `false`. */
   readable?: boolean;
+  /** With `fd`, allow writing to the socket; ignored otherwise. Default: `false`. */
   writable?: boolean;
+  /**
+   * With `handle`, start paused: nothing is read until `resume()` (the
+   * server's `pauseOnConnect`). Default: `false`.
+   */
   pauseOnConnect?: boolean;
+  /**
+   * With `handle`, do not start reading at construction; the owner starts it
+   * later (an internal Node option). Default: `false`.
+   */
   manualStart?: boolean;
+  /** Aborting this signal destroys the socket with an `AbortError`. */
   signal?: AbortSignal;
+  /** Turn off Nagle's algorithm as soon as the socket connects. Default: `false`. */
   noDelay?: boolean;
+  /**
+   * Turn on TCP keep-alive as soon as the socket connects, as
+   * `socket.setKeepAlive(true)` would. Default: `false`.
+   */
   keepAlive?: boolean;
+  /**
+   * With `keepAlive`, how long (in milliseconds) the socket may sit idle
+   * before the first keep-alive probe. Default: `0` (the system's setting).
+   */
   keepAliveInitialDelay?: number;
+  /**
+   * Deliver incoming data into one reused buffer through a callback instead
+   * of 'data' events; see {@link OnRead}.
+   */
   onread?: OnRead;
+  /**
+   * A `net.BlockList`: connecting to an address it matches fails with
+   * `ERR_IP_BLOCKED` instead of opening a connection.
+   */
   blockList?: unknown;
+  /**
+   * Sets both `readableHighWaterMark` and `writableHighWaterMark` (a stream
+   * option). Default: `stream.getDefaultHighWaterMark()`.
+   */
   highWaterMark?: number;
+  /** Bytes buffered on the readable side before reading pauses (a stream option). */
   readableHighWaterMark?: number;
+  /** Bytes buffered on the writable side before `write()` returns false (a stream option). */
   writableHighWaterMark?: number;
+  /**
+   * Any other option: `stream.Duplex` options, and, through
+   * `net.connect(options)`, the options of `socket.connect()` (`port`,
+   * `host`, `path`, `lookup`, `timeout`, ...).
+   */
   // deno-lint-ignore no-explicit-any
   [key: string]: any;
 }
@@ -871,13 +933,31 @@ export type Socket = SocketMethods;
 
 /** `net.Socket`'s constructor: callable with or without `new`. */
 export interface SocketConstructor {
+  /** Creates an unconnected socket (a number is taken as `{ fd }`). */
   new (options?: SocketOptions | number): Socket;
+  /** The same as with `new`, for old code that calls `net.Socket()` plainly. */
   (options?: SocketOptions | number): Socket;
+  /** The prototype shared by every `net.Socket`, for patching and `instanceof`. */
   readonly prototype: Socket;
 }
 
 /**
  * A TCP or Unix stream socket, as Node's `net.Socket`.
+ *
+ * @example
+ * ```ts
+ * import { createServer, Socket, type AddressInfo } from "@x/node-http/net";
+ *
+ * const server = createServer((s) => s.end("hello"));
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as AddressInfo;
+ *   const socket = new Socket();
+ *   socket.setEncoding("utf8");
+ *   socket.on("data", (d) => console.log(d)); // hello
+ *   socket.on("close", () => server.close());
+ *   socket.connect(port, "127.0.0.1");
+ * });
+ * ```
  */
 export const Socket: SocketConstructor = nodeConstructor(
   "Socket",

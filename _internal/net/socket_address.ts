@@ -30,9 +30,13 @@ export interface SocketAddressInitOptions {
 
 /** The plain-object form `SocketAddress#toJSON()` returns. */
 export interface SocketAddressJSON {
+  /** The normalised IP address. */
   address: string;
+  /** The port number. */
   port: number;
+  /** `'ipv4'` or `'ipv6'`. */
   family: SocketAddressFamily;
+  /** The IPv6 flow label; `0` for IPv4. */
   flowlabel: number;
 }
 
@@ -40,7 +44,11 @@ const kCustomInspect = Symbol.for("nodejs.util.inspect.custom");
 // The flow label is a 20-bit field of the IPv6 header.
 const kFlowLabelMax = 0xfffff;
 
-type Inspect = (value: unknown, options?: unknown) => string;
+/**
+ * The `inspect` function Node passes as the third argument of a
+ * `[util.inspect.custom](depth, options, inspect)` method.
+ */
+export type Inspect = (value: unknown, options?: unknown) => string;
 
 /**
  * Reads the raw address bytes (4 for IPv4, 16 for IPv6) of a SocketAddress.
@@ -53,6 +61,8 @@ export let socketAddressBytes: (address: SocketAddress) => Uint8Array;
  *
  * @example
  * ```ts
+ * import { SocketAddress } from "@x/node-http/net";
+ *
  * const sa = new SocketAddress({ address: "::1", family: "ipv6", port: 80 });
  * sa.toJSON(); // { address: "::1", port: 80, family: "ipv6", flowlabel: 0 }
  * ```

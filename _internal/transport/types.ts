@@ -19,8 +19,11 @@ export interface TransportError {
 
 /** `{ address, port, family }` as `net.Socket#address()` returns it. */
 export interface NetAddress {
+  /** The IP address as text, e.g. `127.0.0.1` or `::1`. */
   address: string;
+  /** The port number. */
   port: number;
+  /** The IP version, in Node's spelling. */
   family: "IPv4" | "IPv6";
 }
 
@@ -68,13 +71,17 @@ export interface ConnectionHandle {
   close(done?: () => void): void;
   /** Closes with RST where the runtime can; otherwise like `close()`. */
   reset(done?: () => void): void;
+  /** Keeps the process alive while the connection is open (the default). */
   ref(): void;
+  /** Lets the process exit even though the connection is open. */
   unref(): void;
+  /** Turns Nagle's algorithm off (`true`) or back on (TCP_NODELAY). */
   setNoDelay(enable: boolean): void;
   /** As Node's handle and libuv: the initial delay is in seconds. */
   setKeepAlive(enable: boolean, initialDelaySecs: number): void;
   /** IP_TOS where the runtime exposes it; `undefined` if it cannot. */
   setTypeOfService?(tos: number): boolean;
+  /** The current IP_TOS value, where the runtime exposes it. */
   getTypeOfService?(): number | undefined;
   /** Local side: `NetAddress` for TCP, the path for Unix. */
   localAddress(): NetAddress | string | null;
