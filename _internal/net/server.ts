@@ -510,7 +510,7 @@ export interface ServerConstructor {
  *
  * const server = new Server({ noDelay: true }, (socket) => socket.end("hi\n"));
  * server.listen(0, "127.0.0.1", () => {
- *   console.log(server.address()); // { address: "127.0.0.1", port: ..., family: "IPv4" }
+ *   console.log(server.address()); // { address: "127.0.0.1", family: "IPv4", port: ... }
  *   server.close();
  * });
  * ```

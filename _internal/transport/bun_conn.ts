@@ -72,7 +72,7 @@ interface UnixEnds {
 function netAddress(address: string | undefined, port: number | undefined, family: unknown) {
   if (address === undefined || port === undefined) return null;
   const fam: NetAddress["family"] = family === "IPv6" ? "IPv6" : "IPv4";
-  return { address, port, family: fam };
+  return { address, family: fam, port };
 }
 
 function later(done: DoneCallback, err: TransportError | null): void {

@@ -99,8 +99,8 @@ class BunListener implements ListenerHandle {
     if (handle.#path === null) {
       handle.#address = {
         address: String(name.address ?? options.hostname),
-        port: Number(name.port ?? handle.#listener.port),
         family: name.family === "IPv6" ? "IPv6" : "IPv4",
+        port: Number(name.port ?? handle.#listener.port),
       };
     }
     return handle;

@@ -89,7 +89,7 @@ export function toAddress(addr: Deno.Addr | null | undefined): NetAddress | stri
   if (addr.transport === "tcp" || addr.transport === "udp") {
     let host = addr.hostname;
     if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
-    return { address: host, port: addr.port, family: host.includes(":") ? "IPv6" : "IPv4" };
+    return { address: host, family: host.includes(":") ? "IPv6" : "IPv4", port: addr.port };
   }
   if (addr.transport === "unix" || addr.transport === "unixpacket") {
     // The peer of an accepted Unix connection is normally unnamed.

@@ -17,7 +17,7 @@ export interface TransportError {
   detail?: string;
 }
 
-/** `{ address, port, family }` as `net.Socket#address()` returns it. */
+/** `{ address, family, port }` as `net.Socket#address()` returns it. */
 export interface NetAddress {
   /** The IP address as text, e.g. `127.0.0.1` or `::1`. */
   address: string;

@@ -316,3 +316,17 @@ test("net.Server and net.Socket work without new and with old-style inheritance"
     await closeServer(plain);
   }
 });
+
+test("net.Server.address() and net.Socket.address() list address, family, port, as Node prints them", async () => {
+  const server = net.createServer();
+  const port = await listen(server, 0, "127.0.0.1");
+  const client = net.connect(port, "127.0.0.1");
+  try {
+    await once(client, "connect");
+    assert.deepEqual(Object.keys(server.address() as object), ["address", "family", "port"]);
+    assert.deepEqual(Object.keys(client.address()), ["address", "family", "port"]);
+  } finally {
+    client.destroy();
+    await closeServer(server);
+  }
+});
