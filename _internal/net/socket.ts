@@ -12,7 +12,7 @@
 import { Duplex } from "node:stream";
 import { Buffer } from "node:buffer";
 import process from "node:process";
-import { clearTimeout, setImmediate, setTimeout } from "node:timers";
+import { setImmediate } from "node:timers";
 import type { ConnectionHandle, NetAddress, TransportError } from "../transport/types.ts";
 import { isTransportError } from "../transport/types.ts";
 import { transport } from "../transport/select.ts";
@@ -38,6 +38,17 @@ import { connectSocket } from "./connect.ts";
 import { normalizeArgs } from "./normalize.ts";
 import { nodeConstructor } from "../constructor.ts";
 import {
+  clearIdleTimer,
+  initIdleTimer,
+  kLastActive,
+  kLastQueued,
+  kTimeoutMs,
+  kTimer,
+  kTimerDue,
+  setIdleTimeout,
+  touch,
+} from "./socket_timer.ts";
+import {
   duplexOptions,
   type OnRead,
   type SocketOptions,
@@ -51,31 +62,22 @@ export type { OnRead, SocketOptions, SocketOwner };
 
 // Hidden per-socket state and steps, kept off the public surface.
 const kTos: unique symbol = Symbol("tos");
-const kTimerDue: unique symbol = Symbol("timerDue");
 const kOnreadEof: unique symbol = Symbol("onreadEof");
 const kOnreadBuf: unique symbol = Symbol("onreadBuf");
 const kAfterWrite: unique symbol = Symbol("afterWrite");
 const kAfterWriteFn: unique symbol = Symbol("afterWriteFn");
-const kArm: unique symbol = Symbol("arm");
 const kBytesDispatched: unique symbol = Symbol("bytesDispatched");
 const kBytesRead: unique symbol = Symbol("bytesRead");
-const kClearTimer: unique symbol = Symbol("clearTimer");
 const kDeliverOnread: unique symbol = Symbol("deliverOnread");
 const kKeepAlive: unique symbol = Symbol("keepAlive");
 const kKeepAliveDelay: unique symbol = Symbol("keepAliveDelay");
-const kLastActive: unique symbol = Symbol("lastActive");
-const kLastQueued: unique symbol = Symbol("lastQueued");
 const kNoDelay: unique symbol = Symbol("noDelay");
 const kOnEof: unique symbol = Symbol("onEof");
 const kOnError: unique symbol = Symbol("onError");
 const kOnRead: unique symbol = Symbol("onRead");
-const kOnTimer: unique symbol = Symbol("onTimer");
 const kReading: unique symbol = Symbol("reading");
 const kStartReading: unique symbol = Symbol("startReading");
 const kStopReading: unique symbol = Symbol("stopReading");
-const kTimeoutMs: unique symbol = Symbol("timeoutMs");
-const kTimer: unique symbol = Symbol("timer");
-const kTouch: unique symbol = Symbol("touch");
 const kUserOnread: unique symbol = Symbol("userOnread");
 const kUserOnreadRest: unique symbol = Symbol("userOnreadRest");
 const kWatchSignal: unique symbol = Symbol("watchSignal");
@@ -206,7 +208,7 @@ class SocketMethods extends Duplex {
     this.connecting = false;
     this._sockname = null;
     this[kRace] = null;
-    if (this[kTimeoutMs] !== 0) this[kTouch]();
+    if (this[kTimeoutMs] !== 0) touch(this);
     // Looked up at call time: code patches these on `_handle`, as in Node.
     if (this[kNoDelay] && handle.setNoDelay) handle.setNoDelay(true);
     if (this[kKeepAlive] && handle.setKeepAlive) {
@@ -233,7 +235,7 @@ class SocketMethods extends Duplex {
       return;
     }
     this[kBytesRead] += chunk.byteLength;
-    if (this[kTimeoutMs] !== 0) this[kTouch]();
+    if (this[kTimeoutMs] !== 0) touch(this);
     const buf = asBuffer(chunk);
     if (this[kUserOnread] !== null) {
       this[kDeliverOnread](buf);
@@ -358,7 +360,7 @@ class SocketMethods extends Duplex {
       cb(new ERR_SOCKET_CLOSED());
       return;
     }
-    if (this[kTimeoutMs] !== 0) this[kTouch]();
+    if (this[kTimeoutMs] !== 0) touch(this);
     this[kWriteCb] = cb;
     if (writev) {
       const list = data as WriteChunk[];
@@ -386,7 +388,7 @@ class SocketMethods extends Duplex {
       cb(errnoException(err.code, "write"));
       return;
     }
-    if (this[kTimeoutMs] !== 0) this[kTouch]();
+    if (this[kTimeoutMs] !== 0) touch(this);
     cb();
   }
 
@@ -438,7 +440,7 @@ class SocketMethods extends Duplex {
     // comes a loop turn later and carries hadError, as for an open socket.
     const hadHandle = this._handle !== null || this.connecting;
     this.connecting = false;
-    this[kClearTimer]();
+    clearIdleTimer(this);
     const handle = this._handle;
     const hadError = Boolean(err);
     if (handle !== null) {
@@ -473,47 +475,7 @@ class SocketMethods extends Duplex {
 
   /** Marks activity: restarts the idle timeout. Node's name for it. */
   _unrefTimer(): void {
-    if (this[kTimeoutMs] !== 0) this[kTouch]();
-  }
-
-  [kTouch](): void {
-    this[kLastActive] = performance.now();
-    if (this[kTimer] === null && this[kTimeoutMs] !== 0 && !this.destroyed) {
-      this[kArm](this[kTimeoutMs]);
-    }
-  }
-
-  [kArm](ms: number): void {
-    const timer = setTimeout(onSocketTimer, ms, this);
-    timer.unref();
-    this[kTimer] = timer;
-    this[kTimerDue] = performance.now() + ms;
-  }
-
-  [kClearTimer](): void {
-    if (this[kTimer] !== null) {
-      clearTimeout(this[kTimer]);
-      this[kTimer] = null;
-    }
-  }
-
-  [kOnTimer](): void {
-    this[kTimer] = null;
-    if (this[kTimeoutMs] === 0 || this.destroyed) return;
-    const idle = performance.now() - this[kLastActive];
-    if (idle + 1 < this[kTimeoutMs]) {
-      this[kArm](this[kTimeoutMs] - idle);
-      return;
-    }
-    // A write still draining to the kernel counts as activity.
-    const queued = this._handle?.bufferedBytes ?? 0;
-    if (queued > 0 && queued !== this[kLastQueued]) {
-      this[kLastQueued] = queued;
-      this[kTouch]();
-      return;
-    }
-    this[kLastQueued] = queued;
-    this.emit("timeout");
+    if (this[kTimeoutMs] !== 0) touch(this);
   }
 
   /** Sets the idle timeout; `0` disables it. 'timeout' is emitted, nothing is closed. */
@@ -521,25 +483,11 @@ class SocketMethods extends Duplex {
     if (this.destroyed) return this;
     this.timeout = msecs;
     const ms = getTimerDuration(msecs, "msecs");
-    // Servers flip between a keep-alive timeout and none on every request:
-    // an armed timer is kept (it re-arms itself for what is left, or stops
-    // when the timeout is 0) instead of being cleared and re-created.
-    if (ms === 0) {
-      this[kTimeoutMs] = 0;
-      if (callback !== undefined) {
-        validateFunction(callback, "callback");
-        this.removeListener("timeout", callback);
-      }
-    } else {
-      const now = performance.now();
-      this[kTimeoutMs] = ms;
-      this[kLastActive] = now;
-      if (this[kTimer] !== null && this[kTimerDue] > now + ms) this[kClearTimer]();
-      if (this[kTimer] === null) this[kArm](ms);
-      if (callback !== undefined) {
-        validateFunction(callback, "callback");
-        this.once("timeout", callback);
-      }
+    setIdleTimeout(this, ms);
+    if (callback !== undefined) {
+      validateFunction(callback, "callback");
+      if (ms === 0) this.removeListener("timeout", callback);
+      else this.once("timeout", callback);
     }
     return this;
   }
@@ -746,10 +694,6 @@ function afterWriteFor(socket: Socket): (err: TransportError | null) => void {
   return (err) => socket[kAfterWrite](err);
 }
 
-function onSocketTimer(socket: Socket): void {
-  socket[kOnTimer]();
-}
-
 /** Node's `Socket` constructor body: state first, then handle and options. */
 function initSocket(self: Socket, options: SocketOptions | number | undefined): void {
   const opts = duplexOptions(options);
@@ -775,11 +719,7 @@ function initSocket(self: Socket, options: SocketOptions | number | undefined): 
   self[kBytesDispatched] = 0;
   self[kWriteCb] = null;
   self[kAfterWriteFn] = null;
-  self[kTimer] = null;
-  self[kTimerDue] = 0;
-  self[kTimeoutMs] = 0;
-  self[kLastActive] = 0;
-  self[kLastQueued] = 0;
+  initIdleTimer(self);
   self[kUserOnread] = null;
   self[kUserOnreadRest] = null;
   self[kOnreadEof] = false;
