@@ -20,11 +20,12 @@
  */
 import process from "node:process";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Child, type Command } from "./_lib/child.ts";
+import { closingSections, finish, versions } from "./_lib/report.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
 import { formatTable, median, perSecond, ratio } from "./_lib/table.ts";
 
@@ -318,36 +319,21 @@ function report(): string {
       `## Short bodies\n\n${bad.map(([k]) => k).join("\n")}: bytes read != 12 per request`,
     );
   }
-  const errors = [...results].filter(([, cell]) => cell.error !== undefined);
-  if (errors.length > 0) {
-    parts.push(`## Failures\n\n${errors.map(([k, cell]) => `${k}: ${cell.error}`).join("\n\n")}`);
-  }
-  if (profiles.length > 0) {
-    parts.push(`## Profiles (summarise with bench/http_profile.ts)\n\n${profiles.join("\n")}`);
-  }
+  parts.push(...closingSections(results, profiles));
   return parts.join("\n\n");
-}
-
-function versions(): string {
-  const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8"));
-  const dev = pkg.devDependencies ?? {};
-  const node = options.runtimes.includes("node")
-    ? `, node ${execFileSync("node", ["--version"]).toString().trim()}`
-    : "";
-  return `deno ${dev.deno ?? "?"}, bun ${dev.bun ?? "?"}${node}, ` +
-    `repeat ${options.repeat} (medians)`;
 }
 
 async function main(): Promise<void> {
   if (options.profile !== "") mkdirSync(options.profile, { recursive: true });
   await runAll();
-  console.log(`# http client benchmark (${versions()})\n\n${report()}`);
-  if (options.json !== "") {
-    const all = { options, results: Object.fromEntries(results) };
-    writeFileSync(options.json, JSON.stringify(all, null, 2));
-  }
-  const failed = [...results.values()].some((cell) => cell.error !== undefined);
-  process.exitCode = failed ? 1 : 0;
+  const withNode = options.runtimes.includes("node");
+  finish(
+    `http client benchmark (${versions(root, withNode, options.repeat)})`,
+    report(),
+    options.json,
+    options,
+    results,
+  );
 }
 
 await main();

@@ -17,10 +17,9 @@
  * @module
  */
 import process from "node:process";
-import { writeFileSync } from "node:fs";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Child, type Command } from "./_lib/child.ts";
+import { closingSections, finish, versions } from "./_lib/report.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
 import type { Census } from "./_lib/census.ts";
 import { formatTable, gbps, kib, median, perSecond, ratio } from "./_lib/table.ts";
@@ -425,30 +424,20 @@ function report(): string {
     parts.push(`## ${titles[bench]}\n\n${body}`);
   }
   if (censuses.size > 0) parts.push(`## Heap kinds per idle connection\n\n${censusReport()}`);
-  const errors = [...results].filter(([, cell]) => cell.error !== undefined);
-  if (errors.length > 0) {
-    parts.push(`## Failures\n\n${errors.map(([k, cell]) => `${k}: ${cell.error}`).join("\n\n")}`);
-  }
+  parts.push(...closingSections(results, []));
   return parts.join("\n\n");
-}
-
-function versions(): string {
-  const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8"));
-  const dev = pkg.devDependencies ?? {};
-  return `deno ${dev.deno ?? "?"}, bun ${dev.bun ?? "?"}, repeat ${options.repeat} (medians)`;
 }
 
 async function main(): Promise<void> {
   await runAll();
-  console.log(`# net benchmarks (${versions()})\n\n${report()}`);
-  if (options.json !== "") {
-    writeFileSync(
-      options.json,
-      JSON.stringify({ options, results: Object.fromEntries(results) }, null, 2),
-    );
-  }
-  const failed = [...results.values()].some((cell) => cell.error !== undefined);
-  process.exitCode = failed ? 1 : 0;
+  const withNode = false;
+  finish(
+    `net benchmarks (${versions(root, withNode, options.repeat)})`,
+    report(),
+    options.json,
+    options,
+    results,
+  );
 }
 
 await main();
