@@ -19,13 +19,12 @@
  * @module
  */
 import process from "node:process";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Child, type Command } from "./_lib/child.ts";
 import { closingSections, finish, versions } from "./_lib/report.ts";
+import { bundleForNode, niced } from "./_lib/node_bundle.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
 import { formatTable, median, perSecond, ratio } from "./_lib/table.ts";
 
@@ -94,34 +93,13 @@ function impls(runtime: Runtime): Impl[] {
   return options.impls;
 }
 
-let nodeBundle: string | null = null;
-
-/** Node 20 runs no TypeScript: the client goes to it as an esbuild bundle. */
-function bundleForNode(): string {
-  if (nodeBundle !== null) return nodeBundle;
-  const out = join(mkdtempSync(join(tmpdir(), "client_bench_node_")), "client_load.mjs");
-  execFileSync(`${root}node_modules/.bin/esbuild`, [
-    "bench/client_load.ts",
-    "--bundle",
-    "--platform=node",
-    "--format=esm",
-    "--log-level=error",
-    `--outfile=${out}`,
-  ], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-  nodeBundle = out;
-  return out;
-}
-
-function nice(bin: string, args: string[]): Command {
-  if (options.nice === 0) return { bin, args };
-  return { bin: "nice", args: ["-n", String(options.nice), bin, ...args] };
-}
-
 function command(runtime: Runtime, script: string, args: string[]): Command {
-  if (runtime === "node") return nice("node", [bundleForNode(), ...args]);
+  if (runtime === "node") {
+    return niced(options.nice, "node", [bundleForNode(root, "bench/client_load.ts"), ...args]);
+  }
   const bin = `${root}node_modules/.bin/${runtime}`;
-  if (runtime === "bun") return nice(bin, [`bench/${script}`, ...args]);
-  return nice(bin, ["run", "-A", "--no-check", `bench/${script}`, ...args]);
+  if (runtime === "bun") return niced(options.nice, bin, [`bench/${script}`, ...args]);
+  return niced(options.nice, bin, ["run", "-A", "--no-check", `bench/${script}`, ...args]);
 }
 
 /** Runs `body` against a fresh raw responder, which is stopped afterwards. */

@@ -18,13 +18,12 @@
  * @module
  */
 import process from "node:process";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Child, type Command } from "./_lib/child.ts";
 import { closingSections, finish, versions } from "./_lib/report.ts";
+import { bundleForNode, niced } from "./_lib/node_bundle.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
 import { runWrk, type WrkPlan } from "./_lib/wrk.ts";
 import { formatTable, kib, median, perSecond, ratio } from "./_lib/table.ts";
@@ -116,36 +115,19 @@ function impls(runtime: Runtime, bench: Bench): Impl[] {
   return options.impls.filter((impl) => impl !== "raw" || rawFits);
 }
 
-let nodeBundle: string | null = null;
-
-/** Node 20 runs no TypeScript: the server goes to it as an esbuild bundle. */
-function bundleForNode(): string {
-  if (nodeBundle !== null) return nodeBundle;
-  const out = join(mkdtempSync(join(tmpdir(), "http_bench_node_")), "http_server.mjs");
-  execFileSync(`${root}node_modules/.bin/esbuild`, [
-    "bench/http_server.ts",
-    "--bundle",
-    "--platform=node",
-    "--format=esm",
-    "--log-level=error",
-    `--outfile=${out}`,
-  ], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-  nodeBundle = out;
-  return out;
-}
-
-function nice(bin: string, args: string[]): Command {
-  if (options.nice === 0) return { bin, args };
-  return { bin: "nice", args: ["-n", String(options.nice), bin, ...args] };
-}
-
 function serverCommand(runtime: Runtime, args: string[]): Command {
-  if (runtime === "node") return nice("node", ["--expose-gc", bundleForNode(), ...args]);
+  if (runtime === "node") {
+    return niced(options.nice, "node", [
+      "--expose-gc",
+      bundleForNode(root, "bench/http_server.ts"),
+      ...args,
+    ]);
+  }
   const bin = `${root}node_modules/.bin/${runtime}`;
-  if (runtime === "bun") return nice(bin, ["bench/http_server.ts", ...args]);
+  if (runtime === "bun") return niced(options.nice, bin, ["bench/http_server.ts", ...args]);
   // --expose-gc lets the server collect garbage before it reads its memory.
   const deno = ["run", "-A", "--no-check", "--v8-flags=--expose-gc", "bench/http_server.ts"];
-  return nice(bin, [...deno, ...args]);
+  return niced(options.nice, bin, [...deno, ...args]);
 }
 
 /** Runs `body` against a fresh server process, which is stopped afterwards. */
