@@ -26,7 +26,7 @@ import { Child, type Command } from "./_lib/child.ts";
 import { closingSections, finish, versions } from "./_lib/report.ts";
 import { bundleForNode, niced } from "./_lib/node_bundle.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
-import { formatTable, median, perSecond, ratio } from "./_lib/table.ts";
+import { cellRow, type Column, formatTable, median, perSecond, ratio } from "./_lib/table.ts";
 
 type Runtime = "deno" | "bun" | "node";
 type Impl = "ours" | "builtin";
@@ -221,30 +221,14 @@ async function runAll(): Promise<void> {
   }
 }
 
-type Column = [string, (v: number) => string];
-
-/** `min-max` of a metric over runs: the noise a median hides. */
-function range(runs: Metrics[], metric: string, fmt: (v: number) => string): string {
-  if (runs.length < 2) return "-";
-  const values = runs.map((r) => r[metric]);
-  return `${fmt(Math.min(...values))}-${fmt(Math.max(...values))}`;
-}
-
 /** One client's row: the formatted medians, or "failed". */
 function row(runtime: Runtime, impl: Impl, columns: Column[]): string[] {
-  const cell = results.get(key(runtime, impl));
-  const label = `${runtime} ${impl}`;
-  if (cell?.error !== undefined && cell.runs.length === 0) {
-    return [label, "failed", ...columns.slice(1).map(() => "")];
-  }
-  return [
-    label,
-    ...columns.map(([metric, fmt]) => {
-      if (metric.endsWith(":range")) return range(cell?.runs ?? [], metric.slice(0, -6), fmt);
-      const v = value(runtime, impl, metric);
-      return v === undefined ? "-" : fmt(v);
-    }),
-  ];
+  return cellRow(
+    `${runtime} ${impl}`,
+    results.get(key(runtime, impl)),
+    columns,
+    (metric) => value(runtime, impl, metric),
+  );
 }
 
 const percent = (v: number) => `${Math.round(v * 100)}%`;

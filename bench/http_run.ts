@@ -26,7 +26,7 @@ import { closingSections, finish, versions } from "./_lib/report.ts";
 import { bundleForNode, niced } from "./_lib/node_bundle.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
 import { runWrk, type WrkPlan } from "./_lib/wrk.ts";
-import { formatTable, kib, median, perSecond, ratio } from "./_lib/table.ts";
+import { cellRow, type Column, formatTable, kib, median, perSecond, ratio } from "./_lib/table.ts";
 import type { Census } from "./_lib/census.ts";
 
 type Runtime = "deno" | "bun" | "node";
@@ -316,30 +316,14 @@ async function runAll(): Promise<void> {
   }
 }
 
-type Column = [string, (v: number) => string];
-
-/** `min-max` of a metric over runs: the noise a median hides. */
-function range(runs: Metrics[], metric: string, fmt: (v: number) => string): string {
-  if (runs.length < 2) return "-";
-  const values = runs.map((r) => r[metric]);
-  return `${fmt(Math.min(...values))}-${fmt(Math.max(...values))}`;
-}
-
 /** One server's row: the formatted medians, or "failed". */
 function row(bench: Bench, runtime: Runtime, impl: Impl, columns: Column[]): string[] {
-  const cell = results.get(key(bench, runtime, impl));
-  const label = `${runtime} ${impl}`;
-  if (cell?.error !== undefined && cell.runs.length === 0) {
-    return [label, "failed", ...columns.slice(1).map(() => "")];
-  }
-  return [
-    label,
-    ...columns.map(([metric, fmt]) => {
-      if (metric.endsWith(":range")) return range(cell?.runs ?? [], metric.slice(0, -6), fmt);
-      const v = value(bench, runtime, impl, metric);
-      return v === undefined ? "-" : fmt(v);
-    }),
-  ];
+  return cellRow(
+    `${runtime} ${impl}`,
+    results.get(key(bench, runtime, impl)),
+    columns,
+    (metric) => value(bench, runtime, impl, metric),
+  );
 }
 
 function rows(bench: Bench, header: string[], columns: Column[]): string[][] {

@@ -22,7 +22,7 @@ import { Child, type Command } from "./_lib/child.ts";
 import { closingSections, finish, versions } from "./_lib/report.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
 import type { Census } from "./_lib/census.ts";
-import { formatTable, gbps, kib, median, perSecond, ratio } from "./_lib/table.ts";
+import { cellRow, formatTable, gbps, kib, median, perSecond, ratio } from "./_lib/table.ts";
 
 type Runtime = "deno" | "bun";
 type Impl = "ours" | "builtin" | "raw";
@@ -294,13 +294,6 @@ async function runAll(): Promise<void> {
   }
 }
 
-/** `min-max` of a metric over runs: the noise a median hides. */
-function range(runs: Metrics[], metric: string, fmt: (v: number) => string): string {
-  if (runs.length < 2) return "-";
-  const values = runs.map((r) => r[metric]);
-  return `${fmt(Math.min(...values))}-${fmt(Math.max(...values))}`;
-}
-
 /** Cells for one row: the formatted metrics, or the error in their place. */
 function row(
   bench: Bench,
@@ -308,19 +301,12 @@ function row(
   impl: Impl,
   columns: [string, (v: number) => string][],
 ): string[] {
-  const cell = results.get(key(bench, runtime, impl));
-  const label = `${runtime} ${impl}`;
-  if (cell?.error !== undefined && cell.runs.length === 0) {
-    return [label, "failed", ...columns.slice(1).map(() => "")];
-  }
-  return [
-    label,
-    ...columns.map(([metric, fmt]) => {
-      if (metric.endsWith(":range")) return range(cell?.runs ?? [], metric.slice(0, -6), fmt);
-      const v = value(bench, runtime, impl, metric);
-      return v === undefined ? "-" : fmt(v);
-    }),
-  ];
+  return cellRow(
+    `${runtime} ${impl}`,
+    results.get(key(bench, runtime, impl)),
+    columns,
+    (metric) => value(bench, runtime, impl, metric),
+  );
 }
 
 function throughputReport(bench: "echo" | "connect"): string {

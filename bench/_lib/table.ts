@@ -44,3 +44,40 @@ export function median(values: number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** A table column: a metric name (`name:range` for its spread) and its format. */
+export type Column = [string, (v: number) => string];
+
+/** `min-max` of a metric over the runs of a cell, or "-" for a single run. */
+export function spread(
+  runs: Record<string, number>[],
+  metric: string,
+  fmt: (v: number) => string,
+): string {
+  if (runs.length < 2) return "-";
+  const values = runs.map((r) => r[metric]);
+  return `${fmt(Math.min(...values))}-${fmt(Math.max(...values))}`;
+}
+
+/**
+ * One row: the label, then each column's value (`valueOf` gives the median)
+ * or spread; "failed" when the cell has an error and no run.
+ */
+export function cellRow(
+  label: string,
+  cell: { error?: string; runs: Record<string, number>[] } | undefined,
+  columns: Column[],
+  valueOf: (metric: string) => number | undefined,
+): string[] {
+  if (cell?.error !== undefined && cell.runs.length === 0) {
+    return [label, "failed", ...columns.slice(1).map(() => "")];
+  }
+  return [
+    label,
+    ...columns.map(([metric, fmt]) => {
+      if (metric.endsWith(":range")) return spread(cell?.runs ?? [], metric.slice(0, -6), fmt);
+      const v = valueOf(metric);
+      return v === undefined ? "-" : fmt(v);
+    }),
+  ];
+}
