@@ -27,7 +27,7 @@ import { bundleForNode, niced } from "./_lib/node_bundle.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
 import { runWrk, type WrkPlan } from "./_lib/wrk.ts";
 import { cellRow, type Column, formatTable, kib, median, perSecond, ratio } from "./_lib/table.ts";
-import type { Census } from "./_lib/census.ts";
+import { askCensus, type Census, censusTables, perConnection } from "./_lib/census.ts";
 
 type Runtime = "deno" | "bun" | "node";
 type Impl = "ours" | "builtin" | "raw";
@@ -218,29 +218,11 @@ function throughput(runtime: Runtime, impl: Impl, bench: Bench): Promise<Metrics
 /** Heap kinds per idle connection by runtime and implementation (`--census=1`). */
 const censuses = new Map<string, Census>();
 
-async function census(server: Child): Promise<Census> {
-  if (!options.census) return {};
-  server.send("census");
-  return (await server.next("census", 120_000)).census as Census;
-}
-
-function perConnection(before: Census, after: Census, count: number): Census {
-  const out: Census = {};
-  for (const [name, kind] of Object.entries(after)) {
-    const base = before[name] ?? { count: 0, bytes: 0 };
-    out[name] = {
-      count: (kind.count - base.count) / count,
-      bytes: (kind.bytes - base.bytes) / count,
-    };
-  }
-  return out;
-}
-
 /** Server memory per idle keep-alive connection, one request served on each. */
 function idle(runtime: Runtime, impl: Impl): Promise<Metrics> {
   return withServer(runtime, impl, "idle", async (server, port) => {
     const before = await mark(server, true);
-    const censusBefore = await census(server);
+    const censusBefore = await askCensus(server, options.census);
     const client = new Child("idle client", {
       bin: `${root}node_modules/.bin/deno`,
       args: [
@@ -262,7 +244,7 @@ function idle(runtime: Runtime, impl: Impl): Promise<Metrics> {
         throw new Error(`server sees ${after.active} of ${count} connections`);
       }
       if (options.census) {
-        const kinds = perConnection(censusBefore, await census(server), count);
+        const kinds = perConnection(censusBefore, await askCensus(server, options.census), count);
         censuses.set(`${runtime} ${impl}`, kinds);
       }
       return {
@@ -405,20 +387,6 @@ function idleReport(): string {
 }
 
 /** The heaviest heap kinds per idle connection, by bytes where known, else by count. */
-function censusReport(): string {
-  const parts: string[] = [];
-  for (const [label, kinds] of censuses) {
-    const heavy = Object.entries(kinds)
-      .filter(([, k]) => k.count >= 0.5 || k.bytes >= 16)
-      .sort(([, a], [, b]) => b.bytes - a.bytes || b.count - a.count)
-      .slice(0, 20);
-    const rows = [["kind", "per conn", "bytes per conn"]];
-    for (const [name, k] of heavy) rows.push([name, k.count.toFixed(2), k.bytes.toFixed(0)]);
-    parts.push(`${label}\n${formatTable(rows)}`);
-  }
-  return parts.join("\n\n");
-}
-
 function report(): string {
   const load = `wrk -t${options.threads} -c${options.connections}, ${options.measure} s, ` +
     `${options.framing === "chunked" ? "chunked" : "Content-Length"} responses`;
@@ -435,7 +403,9 @@ function report(): string {
     const body = bench === "idle" ? idleReport() : throughputReport(bench);
     return `## ${titles[bench]}\n\n${body}`;
   });
-  if (censuses.size > 0) parts.push(`## Heap kinds per idle connection\n\n${censusReport()}`);
+  if (censuses.size > 0) {
+    parts.push(`## Heap kinds per idle connection\n\n${censusTables(censuses)}`);
+  }
   parts.push(...closingSections(results, profiles));
   return parts.join("\n\n");
 }

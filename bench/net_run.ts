@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { Child, type Command } from "./_lib/child.ts";
 import { closingSections, finish, versions } from "./_lib/report.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
-import type { Census } from "./_lib/census.ts";
+import { askCensus, type Census, censusTables, perConnection } from "./_lib/census.ts";
 import { cellRow, formatTable, gbps, kib, median, perSecond, ratio } from "./_lib/table.ts";
 
 type Runtime = "deno" | "bun";
@@ -198,28 +198,10 @@ function connect(runtime: Runtime, impl: Impl): Promise<Metrics> {
 /** Heap kinds per idle connection (after - before) / count, by runtime/impl. */
 const censuses = new Map<string, Census>();
 
-async function census(server: Child): Promise<Census> {
-  if (!options.census) return {};
-  server.send("census");
-  return (await server.next("census", 120_000)).census as Census;
-}
-
-function perConnection(before: Census, after: Census, count: number): Census {
-  const out: Census = {};
-  for (const [name, kind] of Object.entries(after)) {
-    const base = before[name] ?? { count: 0, bytes: 0 };
-    out[name] = {
-      count: (kind.count - base.count) / count,
-      bytes: (kind.bytes - base.bytes) / count,
-    };
-  }
-  return out;
-}
-
 function idle(runtime: Runtime, impl: Impl): Promise<Metrics> {
   return withServer(runtime, impl, async (server, port) => {
     const before = await mark(server, true);
-    const censusBefore = await census(server);
+    const censusBefore = await askCensus(server, options.census);
     const args = [
       "--load=idle",
       `--port=${port}`,
@@ -239,7 +221,7 @@ function idle(runtime: Runtime, impl: Impl): Promise<Metrics> {
       if (options.census) {
         censuses.set(
           `${runtime} ${impl}`,
-          perConnection(censusBefore, await census(server), count),
+          perConnection(censusBefore, await askCensus(server, options.census), count),
         );
       }
       return {
@@ -380,20 +362,6 @@ function idleReport(): string {
 }
 
 /** The heaviest heap kinds per idle connection, by bytes where known, else by count. */
-function censusReport(): string {
-  const parts: string[] = [];
-  for (const [label, kinds] of censuses) {
-    const top = Object.entries(kinds)
-      .filter(([, k]) => k.count >= 0.5 || k.bytes >= 16)
-      .sort(([, a], [, b]) => b.bytes - a.bytes || b.count - a.count)
-      .slice(0, 20);
-    const rows = [["kind", "per conn", "bytes per conn"]];
-    for (const [name, k] of top) rows.push([name, k.count.toFixed(2), k.bytes.toFixed(0)]);
-    parts.push(`${label}\n${formatTable(rows)}`);
-  }
-  return parts.join("\n\n");
-}
-
 function report(): string {
   const parts: string[] = [];
   const titles = {
@@ -409,7 +377,9 @@ function report(): string {
     const body = bench === "idle" ? idleReport() : throughputReport(bench);
     parts.push(`## ${titles[bench]}\n\n${body}`);
   }
-  if (censuses.size > 0) parts.push(`## Heap kinds per idle connection\n\n${censusReport()}`);
+  if (censuses.size > 0) {
+    parts.push(`## Heap kinds per idle connection\n\n${censusTables(censuses)}`);
+  }
   parts.push(...closingSections(results, []));
   return parts.join("\n\n");
 }

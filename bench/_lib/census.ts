@@ -11,6 +11,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RuntimeName } from "./runtime.ts";
+import { formatTable } from "./table.ts";
 
 /** Live objects of one kind: how many, and their own bytes where known. */
 export interface Kind {
@@ -75,4 +76,45 @@ function aggregate(snap: Snapshot): Census {
     kind.bytes += snap.nodes[i + sizeAt];
   }
   return census;
+}
+
+/** What a driver needs of a bench server process to ask it for a census. */
+interface CensusSource {
+  send(line: string): void;
+  next(event: string, timeoutMs: number): Promise<Record<string, unknown>>;
+}
+
+/** The server's census (`census` on its stdin), or none when `enabled` is false. */
+export async function askCensus(server: CensusSource, enabled: boolean): Promise<Census> {
+  if (!enabled) return {};
+  server.send("census");
+  return (await server.next("census", 120_000)).census as Census;
+}
+
+/** (after - before) / count, kind by kind: what each connection added. */
+export function perConnection(before: Census, after: Census, count: number): Census {
+  const out: Census = {};
+  for (const [name, kind] of Object.entries(after)) {
+    const base = before[name] ?? { count: 0, bytes: 0 };
+    out[name] = {
+      count: (kind.count - base.count) / count,
+      bytes: (kind.bytes - base.bytes) / count,
+    };
+  }
+  return out;
+}
+
+/** The heaviest kinds per connection of each labelled census, as tables. */
+export function censusTables(censuses: Map<string, Census>): string {
+  const parts: string[] = [];
+  for (const [label, kinds] of censuses) {
+    const heavy = Object.entries(kinds)
+      .filter(([, k]) => k.count >= 0.5 || k.bytes >= 16)
+      .sort(([, a], [, b]) => b.bytes - a.bytes || b.count - a.count)
+      .slice(0, 20);
+    const rows = [["kind", "per conn", "bytes per conn"]];
+    for (const [name, k] of heavy) rows.push([name, k.count.toFixed(2), k.bytes.toFixed(0)]);
+    parts.push(`${label}\n${formatTable(rows)}`);
+  }
+  return parts.join("\n\n");
 }
