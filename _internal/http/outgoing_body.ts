@@ -56,8 +56,20 @@ function isTextEncoding(encoding: Encoding): boolean {
 
 function byteLengthOf(chunk: Chunk, encoding: Encoding): number {
   if (typeof chunk !== "string") return chunk.byteLength;
-  // Naming no encoding skips the runtimes' encoding-name normalisation.
-  return encoding ? Buffer.byteLength(chunk, encoding) : Buffer.byteLength(chunk);
+  if (!encoding || encoding === "utf8") {
+    // Short bodies are mostly ASCII: counting here beats Deno's call out to
+    // native code (about 0.15 µs).
+    if (chunk.length <= 64) return shortUtf8Length(chunk);
+    return Buffer.byteLength(chunk);
+  }
+  return Buffer.byteLength(chunk, encoding);
+}
+
+function shortUtf8Length(str: string): number {
+  for (let i = 0; i < str.length; i++) {
+    if (str.charCodeAt(i) >= 0x80) return Buffer.byteLength(str);
+  }
+  return str.length;
 }
 
 export function onError(msg: OutgoingMessage, err: Error, callback: Callback): void {

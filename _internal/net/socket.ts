@@ -37,6 +37,7 @@ import { kAdoptHandle, kConnected, kRace } from "./symbols.ts";
 import { connectSocket } from "./connect.ts";
 import { normalizeArgs } from "./normalize.ts";
 import { nodeConstructor } from "../constructor.ts";
+import { stringBytes } from "./string_bytes.ts";
 import {
   clearIdleTimer,
   initIdleTimer,
@@ -367,14 +368,14 @@ class SocketMethods extends Duplex {
       const bufs: Uint8Array[] = new Array(list.length);
       for (let i = 0; i < list.length; i++) {
         const c = list[i].chunk;
-        const b = typeof c === "string" ? Buffer.from(c, list[i].encoding) : c;
+        const b = typeof c === "string" ? stringBytes(c, list[i].encoding) : c;
         bufs[i] = b;
         this[kBytesDispatched] += b.byteLength;
       }
       handle.writev(bufs, this[kAfterWriteFn] ??= afterWriteFor(this));
     } else {
       const c = data as Buffer | string;
-      const b = typeof c === "string" ? Buffer.from(c, encoding as BufferEncoding) : c;
+      const b = typeof c === "string" ? stringBytes(c, encoding) : c;
       this[kBytesDispatched] += b.byteLength;
       handle.write(b, this[kAfterWriteFn] ??= afterWriteFor(this));
     }

@@ -103,6 +103,8 @@ export function duplexOptions(options: SocketOptions | number | undefined): Sock
   // Node's sockets emit 'close' themselves, once the handle is really closed.
   opts.emitClose = false;
   opts.autoDestroy = true;
+  // As Node's: strings reach _write() as they are, and the socket encodes them.
+  opts.decodeStrings = false;
   delete opts.signal;
   return opts;
 }
