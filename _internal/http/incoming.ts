@@ -157,13 +157,27 @@ class IncomingMessageMethods extends Readable {
     if (!this._dumped) {
       this._dumped = true;
       this.removeAllListeners("data");
+      const state = readableState(this);
+      if (
+        state.ended && this.readableLength === 0 && this.listenerCount("readable") === 0 &&
+        this.listenerCount("resume") === 0 && this.listenerCount("end") === 0
+      ) {
+        // The whole body is in and read (a GET's, usually): nothing is left
+        // to throw away, so 'end' is all that remains. resume() would get
+        // there too, through several ticks and reads that find nothing. With
+        // nobody listening for them, the 'resume' it emits and the earlier
+        // 'end' cannot be told apart; 'close' keeps its place.
+        this.read(0);
+        return;
+      }
       this.resume();
     }
   }
 }
 
-function readableState(msg: Readable): { readingMore: boolean } {
-  return (msg as unknown as { _readableState: { readingMore: boolean } })._readableState;
+function readableState(msg: Readable): { readingMore: boolean; readonly ended: boolean } {
+  return (msg as unknown as { _readableState: { readingMore: boolean; ended: boolean } })
+    ._readableState;
 }
 
 function initIncomingMessage(

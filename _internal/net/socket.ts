@@ -699,6 +699,11 @@ function afterWriteFor(socket: Socket): (err: TransportError | null) => void {
 function initSocket(self: Socket, options: SocketOptions | number | undefined): void {
   const opts = duplexOptions(options);
   Duplex.call(self, opts);
+  // The handle reads by itself until push() says stop, and _read() restarts
+  // it: the stream's read-ahead (a nextTick and a read(0) after every chunk)
+  // would only repeat that. Marking it as already running turns it off.
+  (self as unknown as { _readableState: { readingMore: boolean } })._readableState
+    .readingMore = true;
   self.connecting = false;
   self._hadError = false;
   self._handle = null;

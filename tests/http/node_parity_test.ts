@@ -82,3 +82,50 @@ test("http.ServerResponse chunked body leaves in one write per chunk on an unwra
     await closeServer(server);
   }
 });
+
+/** Events of an unread GET and its response, in the order they came. */
+async function unreadRequestEvents(listenForEnd: boolean): Promise<{
+  events: string[];
+  request: IncomingMessage;
+}> {
+  const events: string[] = [];
+  let request: IncomingMessage | null = null;
+  const closed = Promise.withResolvers<void>();
+  const server = http.createServer((req, res) => {
+    request = req;
+    if (listenForEnd) req.on("end", () => events.push("req end"));
+    req.on("close", () => {
+      events.push(`req close (readableEnded ${req.readableEnded}, aborted ${req.aborted})`);
+      closed.resolve();
+    });
+    res.on("close", () => events.push("res close"));
+    res.end("ok");
+  });
+  const port = await listen(server, 0, "127.0.0.1");
+  const client = new RawClient(port);
+  try {
+    client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await closed.promise;
+    return { events, request: request! };
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await closeServer(server);
+  }
+}
+
+test("http.IncomingMessage never read still ends and closes after its response, as in Node", async () => {
+  const { events, request } = await unreadRequestEvents(false);
+  assert.deepEqual(events, ["res close", "req close (readableEnded true, aborted false)"]);
+  assert.equal(request.complete, true);
+  assert.equal(request.destroyed, true);
+});
+
+test("http.IncomingMessage never read: 'end' comes between the response's and its own 'close'", async () => {
+  const { events } = await unreadRequestEvents(true);
+  assert.deepEqual(events, [
+    "res close",
+    "req end",
+    "req close (readableEnded true, aborted false)",
+  ]);
+});
