@@ -20,6 +20,7 @@ import { IncomingMessage } from "./incoming.ts";
 import { ServerResponse } from "./server_response.ts";
 import { parseUniqueHeadersOption } from "./outgoing.ts";
 import { ServerConnection } from "./server_connection.ts";
+import { loopNow } from "../net/clock.ts";
 import { httpFlags } from "../node_flags.ts";
 
 /** Options of `http.createServer()`. */
@@ -186,7 +187,7 @@ class HttpServerMethods extends NetServer {
 
   /** Node's periodic headersTimeout/requestTimeout check. */
   checkConnections(): void {
-    const now = performance.now();
+    const now = loopNow();
     const { headersTimeout, requestTimeout } = this;
     for (const conn of [...this[kConnections]]) {
       const start = conn.messageStart;

@@ -10,6 +10,7 @@
 import { Buffer } from "node:buffer";
 import process from "node:process";
 import type { Socket } from "../net/socket.ts";
+import { loopNow } from "../net/clock.ts";
 import { connResetException, ERR_HTTP_REQUEST_TIMEOUT } from "../errors.ts";
 import { STATUS_CODES } from "./status_codes.ts";
 import { type HeadInfo, HTTPParser, type ParseError, REQUEST } from "./parser.ts";
@@ -127,7 +128,7 @@ export class ServerConnection {
   outgoingData = 0;
   requestsCount = 0;
   keepAliveTimeoutSet = false;
-  /** When the current message started (performance.now()), for timeouts. */
+  /** When the current message started (loopNow()), for timeouts. */
   messageStart = 0;
   headersDone = false;
   /** The request whose body is being parsed. */
@@ -151,7 +152,7 @@ export class ServerConnection {
     this.parser.incoming = null;
     // As Node's connection list: the headers timeout runs from the accept, so
     // a client that connects and sends nothing is timed out too.
-    this.messageStart = performance.now();
+    this.messageStart = loopNow();
     // Shared listeners find this state through the socket: no closures per
     // connection.
     (socket as ConnSocket)[kConn] = this;
@@ -204,7 +205,7 @@ export class ServerConnection {
   onData(chunk: Buffer): void {
     const parser = this.parser;
     if (parser === null) return;
-    if (this.messageStart === 0) this.messageStart = performance.now();
+    if (this.messageStart === 0) this.messageStart = loopNow();
     const ret = parser.execute(chunk);
     if (ret < 0) {
       const err = parser.error as ParseError;
@@ -227,7 +228,7 @@ export class ServerConnection {
     // A pipelined message that began after one completed in this chunk is
     // timed from now (the parser reports no message start of its own).
     if (!parser.inMessage) this.messageStart = 0;
-    else if (this.messageStart === 0) this.messageStart = performance.now();
+    else if (this.messageStart === 0) this.messageStart = loopNow();
   }
 
   onEnd(): void {

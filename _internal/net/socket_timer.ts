@@ -9,14 +9,15 @@
  * @module
  */
 import { clearTimeout, setTimeout } from "node:timers";
+import { loopNow } from "./clock.ts";
 
 /** The armed timer, or null. */
 export const kTimer: unique symbol = Symbol("timer");
-/** When the armed timer fires (performance.now() time). */
+/** When the armed timer fires (loopNow() time). */
 export const kTimerDue: unique symbol = Symbol("timerDue");
 /** The timeout in milliseconds; 0 when off. */
 export const kTimeoutMs: unique symbol = Symbol("timeoutMs");
-/** The last read or write (performance.now() time). */
+/** The last read or write (loopNow() time). */
 export const kLastActive: unique symbol = Symbol("lastActive");
 /** Bytes the transport still held when the timer last fired. */
 export const kLastQueued: unique symbol = Symbol("lastQueued");
@@ -44,7 +45,7 @@ export function initIdleTimer(socket: TimedSocket): void {
 
 /** Activity: the idle time starts again (call only when a timeout is set). */
 export function touch(socket: TimedSocket): void {
-  socket[kLastActive] = performance.now();
+  socket[kLastActive] = loopNow();
   if (socket[kTimer] === null && socket[kTimeoutMs] !== 0 && !socket.destroyed) {
     arm(socket, socket[kTimeoutMs]);
   }
@@ -59,7 +60,7 @@ export function touch(socket: TimedSocket): void {
 export function setIdleTimeout(socket: TimedSocket, ms: number): void {
   socket[kTimeoutMs] = ms;
   if (ms === 0) return;
-  const now = performance.now();
+  const now = loopNow();
   socket[kLastActive] = now;
   if (socket[kTimer] !== null && socket[kTimerDue] > now + ms) clearIdleTimer(socket);
   if (socket[kTimer] === null) arm(socket, ms);
@@ -77,13 +78,13 @@ function arm(socket: TimedSocket, ms: number): void {
   const timer = setTimeout(onTimer, ms, socket);
   timer.unref();
   socket[kTimer] = timer;
-  socket[kTimerDue] = performance.now() + ms;
+  socket[kTimerDue] = loopNow() + ms;
 }
 
 function onTimer(socket: TimedSocket): void {
   socket[kTimer] = null;
   if (socket[kTimeoutMs] === 0 || socket.destroyed) return;
-  const idle = performance.now() - socket[kLastActive];
+  const idle = loopNow() - socket[kLastActive];
   if (idle + 1 < socket[kTimeoutMs]) {
     arm(socket, socket[kTimeoutMs] - idle);
     return;
