@@ -6,17 +6,22 @@
  * latin1 too when the text is ASCII, as response heads nearly always are.
  * So short strings are encoded into regions of a shared slab, each region
  * handed out once and never written again (a pending write may hold it for
- * as long as the peer takes), and a full slab is simply replaced.
+ * as long as the peer takes), and a full slab is simply replaced. Bun's
+ * `Buffer.from()` is native and faster than making the view, so there the
+ * transport says no (`capabilities.stringSlab`).
  *
  * @module
  */
 import { Buffer } from "node:buffer";
+import { transport } from "../transport/select.ts";
 
 const kSlabSize = 65536;
 /** Longer strings get a buffer of their own. */
 const kMaxSlabChars = 8192;
 const encoder = new TextEncoder();
 
+/** Whether the runtime gains from the slab; asked once, on the first write. */
+let useSlab: boolean | undefined;
 let slab = new Uint8Array(0);
 let slabUsed = 0;
 
@@ -26,7 +31,7 @@ let slabUsed = 0;
  */
 export function stringBytes(str: string, encoding?: string | null): Uint8Array {
   const n = str.length;
-  if (n !== 0 && n <= kMaxSlabChars) {
+  if (n !== 0 && n <= kMaxSlabChars && (useSlab ??= transport().capabilities.stringSlab === true)) {
     if (!encoding || encoding === "utf8" || encoding === "utf-8") return intoSlab(str, false)!;
     if (encoding === "latin1" || encoding === "binary" || encoding === "ascii") {
       // ASCII text has the same bytes in all three and in utf8.

@@ -154,6 +154,13 @@ export interface Capabilities {
   unrefPendingConnect: boolean;
   /** `close()` on a handle still connecting releases the process at once. */
   cancelPendingConnect: boolean;
+  /**
+   * Strings written to sockets are cheaper encoded into a shared slab with
+   * `TextEncoder.encodeInto()` than through `Buffer.from()` (Deno, whose
+   * Buffer encodes in JS; Bun's `Buffer.from()` is native and its typed
+   * array views cost more than that). Absent means false.
+   */
+  stringSlab?: boolean;
 }
 
 /** A runtime's socket layer. */
