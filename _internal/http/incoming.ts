@@ -122,19 +122,12 @@ class IncomingMessageMethods extends Readable {
       this.aborted = true;
       this.emit("aborted");
     }
-    // For compatibility, Node emits 'error' only to existing listeners.
-    const done = () => cb(this.listenerCount("error") > 0 ? err : null);
     const socket = this.socket;
     if (socket != null && !socket.destroyed && this.aborted) {
-      socket.destroy(err ?? undefined);
-      const onDone = () => {
-        socket.off("close", onDone);
-        process.nextTick(done);
-      };
-      socket.once("close", onDone);
+      destroyWithSocket(this, socket, err, cb);
       return;
     }
-    process.nextTick(done);
+    process.nextTick(destroyed, this, err, cb);
   }
 
   /** Node's `_addHeaderLines`: folds raw pairs into `headers` or `trailers`. */
@@ -173,6 +166,26 @@ class IncomingMessageMethods extends Readable {
       this.resume();
     }
   }
+}
+
+/** The end of `_destroy`; for compatibility, Node emits 'error' only to existing listeners. */
+function destroyed(msg: IncomingMessage, err: Error | null, cb: Callback): void {
+  cb(msg.listenerCount("error") > 0 ? err : null);
+}
+
+/** `_destroy` of an aborted message: its socket goes too, and it waits for that. */
+function destroyWithSocket(
+  msg: IncomingMessage,
+  socket: Socket,
+  err: Error | null,
+  cb: Callback,
+): void {
+  socket.destroy(err ?? undefined);
+  const onClose = () => {
+    socket.off("close", onClose);
+    process.nextTick(destroyed, msg, err, cb);
+  };
+  socket.once("close", onClose);
 }
 
 function readableState(msg: Readable): { readingMore: boolean; readonly ended: boolean } {

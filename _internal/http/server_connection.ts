@@ -93,6 +93,11 @@ const kConnListeners: [string, (this: ConnSocket, ...args: any[]) => void][] = [
   ["timeout", connOnTimeout],
 ];
 
+/** A request being read asks for more: its connection's socket reads again. */
+function resumeForRequest(this: IncomingMessage): void {
+  (this.socket as ConnSocket | null)?.[kConn]?.resumeSocket();
+}
+
 /** OutgoingMessage reports bytes it holds for a socket it does not have yet. */
 function onPendingData(this: ConnResponse, delta: number): void {
   const conn = this[kOwner];
@@ -174,7 +179,7 @@ export class ServerConnection {
     applyHead(req, info, server.maxHeadersCount, server.joinDuplicateHeaders);
     req.method = info.method;
     req.url = info.url;
-    req[kOnRead] = this.resumeFn ??= () => this.resumeSocket();
+    req[kOnRead] = resumeForRequest;
     this.headersDone = true;
     this.current = req;
     this.parser!.incoming = req;
@@ -314,8 +319,6 @@ export class ServerConnection {
   }
 
   // --- requests and responses -------------------------------------------------
-
-  resumeFn: (() => void) | null = null;
 
   resumeSocket(): void {
     if (this.paused && !this.socket.destroyed) {

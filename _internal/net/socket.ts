@@ -306,9 +306,9 @@ class SocketMethods extends Duplex {
     this._handle.readStart();
   }
 
-  override _read(_size: number): void {
+  override _read(size: number): void {
     if (this.connecting || this._handle === null) {
-      this.once("connect", () => this._read(_size));
+      readWhenConnected(this, size);
     } else if (!this[kReading]) {
       this[kStartReading]();
     }
@@ -344,14 +344,7 @@ class SocketMethods extends Duplex {
 
   [kWriteGeneric](writev: boolean, data: unknown, encoding: string, cb: Callback): void {
     if (this.connecting) {
-      this._pendingData = data;
-      this._pendingEncoding = encoding;
-      const onClose = () => cb(new ERR_SOCKET_CLOSED_BEFORE_CONNECTION());
-      this.once("connect", () => {
-        this.off("close", onClose);
-        this[kWriteGeneric](writev, data, encoding, cb);
-      });
-      this.once("close", onClose);
+      writeWhenConnected(this, writev, data, encoding, cb);
       return;
     }
     this._pendingData = null;
@@ -395,7 +388,7 @@ class SocketMethods extends Duplex {
 
   override _final(cb: Callback): void {
     if (this.connecting) {
-      this.once("connect", () => this._final(cb));
+      finalWhenConnected(this, cb);
       return;
     }
     const handle = this._handle;
@@ -669,6 +662,34 @@ class SocketMethods extends Duplex {
 }
 
 function noop(): void {}
+
+// What waits for 'connect' lives out here: closures in a method make V8
+// allocate their scope on every call of it, the common path included.
+
+function readWhenConnected(socket: Socket, size: number): void {
+  socket.once("connect", () => socket._read(size));
+}
+
+function finalWhenConnected(socket: Socket, cb: Callback): void {
+  socket.once("connect", () => socket._final(cb));
+}
+
+function writeWhenConnected(
+  socket: Socket,
+  writev: boolean,
+  data: unknown,
+  encoding: string,
+  cb: Callback,
+): void {
+  socket._pendingData = data;
+  socket._pendingEncoding = encoding;
+  const onClose = () => cb(new ERR_SOCKET_CLOSED_BEFORE_CONNECTION());
+  socket.once("connect", () => {
+    socket.off("close", onClose);
+    socket[kWriteGeneric](writev, data, encoding, cb);
+  });
+  socket.once("close", onClose);
+}
 
 /** The socket that owns a handle: one shared read callback serves them all. */
 const kOwner: unique symbol = Symbol("owner");
