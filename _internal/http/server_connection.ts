@@ -11,6 +11,7 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import type { Socket } from "../net/socket.ts";
 import { loopNow } from "../net/clock.ts";
+import { kConsumer } from "../net/symbols.ts";
 import { connResetException, ERR_HTTP_REQUEST_TIMEOUT } from "../errors.ts";
 import { STATUS_CODES } from "./status_codes.ts";
 import { type HeadInfo, HTTPParser, type ParseError, REQUEST } from "./parser.ts";
@@ -162,6 +163,10 @@ export class ServerConnection {
     // connection.
     (socket as ConnSocket)[kConn] = this;
     for (const [event, listener] of kConnListeners) socket.on(event, listener);
+    // As Node's parser consumes its socket's handle: bytes come straight
+    // here, not as 'data' through the stream (the listener stays, as Node's
+    // does, for a socket of another kind).
+    if (kConsumer in socket) socket[kConsumer] = this;
     // deno-lint-ignore no-explicit-any
     (socket as any).parser = this.parser;
     // A user's own Duplex (emitted as 'connection') may lack net.Socket's
@@ -475,6 +480,7 @@ export class ServerConnection {
   /** Stops handling HTTP on this socket (upgrade, or the server letting go). */
   detach(): void {
     const socket = this.socket;
+    if (socket[kConsumer] === this) socket[kConsumer] = null;
     for (const [event, listener] of kConnListeners) socket.removeListener(event, listener);
     this.server[kConnections].delete(this);
     this.releaseParser();

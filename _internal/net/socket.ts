@@ -33,7 +33,7 @@ import {
   validateNumber,
 } from "../validators.ts";
 import { BlockList } from "./blocklist.ts";
-import { kAdoptHandle, kConnected, kRace } from "./symbols.ts";
+import { kAdoptHandle, kConnected, kConsumer, kRace } from "./symbols.ts";
 import { connectSocket } from "./connect.ts";
 import { normalizeArgs } from "./normalize.ts";
 import { nodeConstructor } from "../constructor.ts";
@@ -88,6 +88,10 @@ const kWriteGeneric: unique symbol = Symbol("writeGeneric");
 
 // deno-lint-ignore no-explicit-any
 type Callback = (err?: any) => void;
+/** What `kConsumer` holds. */
+export interface SocketConsumer {
+  onData(chunk: Buffer): void;
+}
 type WriteChunk = { chunk: Buffer | string; encoding: BufferEncoding };
 function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk)
@@ -175,6 +179,7 @@ class SocketMethods extends Duplex {
   declare [kUserOnreadRest]: Buffer | null;
   declare [kOnreadEof]: boolean;
   declare [kOnreadBuf]: Uint8Array | null;
+  declare [kConsumer]: SocketConsumer | null;
 
   [kWatchSignal](signal: AbortSignal): void {
     validateAbortSignal(signal, "options.signal");
@@ -238,7 +243,10 @@ class SocketMethods extends Duplex {
     this[kBytesRead] += chunk.byteLength;
     if (this[kTimeoutMs] !== 0) touch(this);
     const buf = asBuffer(chunk);
-    if (this[kUserOnread] !== null) {
+    const consumer = this[kConsumer];
+    if (consumer !== null) {
+      consumer.onData(buf);
+    } else if (this[kUserOnread] !== null) {
       this[kDeliverOnread](buf);
     } else if (!this.push(buf) && this[kReading]) {
       this[kReading] = false;
@@ -314,14 +322,40 @@ class SocketMethods extends Duplex {
     }
   }
 
+  // Node's http server stops consuming its socket when code adds a 'data'
+  // or 'readable' listener: from then on both the parser and that code get
+  // the bytes, through the stream.
+  // deno-lint-ignore no-explicit-any
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.on(event, listener);
+    if (this[kConsumer] !== null && (event === "data" || event === "readable")) {
+      this[kConsumer] = null;
+    }
+    return this;
+  }
+  // deno-lint-ignore no-explicit-any
+  override addListener(event: string | symbol, listener: (...args: any[]) => void): this {
+    return this.on(event, listener);
+  }
+  // deno-lint-ignore no-explicit-any
+  override prependListener(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.prependListener(event, listener);
+    if (this[kConsumer] !== null && (event === "data" || event === "readable")) {
+      this[kConsumer] = null;
+    }
+    return this;
+  }
+
   override pause(): this {
-    if (this[kUserOnread] !== null) this[kStopReading]();
+    if (this[kUserOnread] !== null || this[kConsumer] !== null) this[kStopReading]();
     return super.pause();
   }
 
   override resume(): this {
     super.resume();
-    if (this[kUserOnread] !== null && !this.destroyed) {
+    if (this[kConsumer] !== null) {
+      if (!this.destroyed) this[kStartReading]();
+    } else if (this[kUserOnread] !== null && !this.destroyed) {
       const rest = this[kUserOnreadRest];
       if (rest !== null) {
         this[kUserOnreadRest] = null;
@@ -751,6 +785,7 @@ function initSocket(self: Socket, options: SocketOptions | number | undefined): 
   self[kUserOnreadRest] = null;
   self[kOnreadEof] = false;
   self[kOnreadBuf] = null;
+  self[kConsumer] = null;
   if (opts.handle) {
     self._handle = opts.handle;
   } else if (opts.fd !== undefined) {

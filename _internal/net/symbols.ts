@@ -11,3 +11,10 @@ export const kAdoptHandle: unique symbol = Symbol("adoptHandle");
 export const kConnected: unique symbol = Symbol("connected");
 /** The family-autoselection run in progress, if any (has `abort()`). */
 export const kRace: unique symbol = Symbol("race");
+/**
+ * The socket's reader that takes each chunk straight from the handle instead
+ * of through the stream (Node's http parser consuming its handle): an object
+ * with `onData(chunk)`, or null. While one is set, 'data' is not emitted and
+ * `pause()` stops the handle.
+ */
+export const kConsumer: unique symbol = Symbol("consumer");

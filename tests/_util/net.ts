@@ -8,6 +8,7 @@ import { Buffer } from "node:buffer";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setImmediate } from "node:timers";
 import type { AddressInfo, Server } from "../../net.ts";
 
 /** Listens with the given arguments and resolves with the bound port. */
@@ -26,6 +27,20 @@ export function closeServer(server: Server): Promise<void> {
     }
     server.close(() => resolve());
   });
+}
+
+/**
+ * Resolves once `check()` holds, asking again after each turn of the event
+ * loop: for state that changes without an event of its own (bytes an HTTP
+ * server's socket read, which reach its parser and not 'data', as in Node).
+ * Rejects after `turns` turns.
+ */
+export async function untilTrue(check: () => boolean, turns = 100_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`still false after ${turns} turns`);
 }
 
 /** A fresh temporary directory, removed by the returned cleanup. */

@@ -129,3 +129,39 @@ test("http.IncomingMessage never read: 'end' comes between the response's and it
     "req close (readableEnded true, aborted false)",
   ]);
 });
+
+test("http.Server socket 'data' listeners hear every byte, requests and upgrade alike, as in Node", async () => {
+  const heard: string[] = [];
+  const upgraded = Promise.withResolvers<[Socket, string]>();
+  const server = http.createServer((_req, res) => res.end("ok"));
+  server.on("connection", (socket: Socket) => {
+    // Node's parser reads the socket's handle itself until code listens
+    // for 'data': then both get the bytes.
+    socket.on("data", (chunk: Buffer) => heard.push(chunk.toString("latin1")));
+  });
+  server.on("upgrade", (_req, socket: Socket, head: Buffer) => {
+    upgraded.resolve([socket, head.toString("latin1")]);
+  });
+  const port = await listen(server, 0, "127.0.0.1");
+  const client = new RawClient(port);
+  try {
+    const first = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    const upgrade =
+      "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: demo\r\n\r\nearly";
+    client.write(first);
+    await client.untilResponses(1);
+    client.write(upgrade);
+    const [socket, head] = await upgraded.promise;
+    assert.equal(head, "early");
+    assert.equal(heard.join(""), first + upgrade);
+    const later = new Promise<void>((resolve) => socket.once("data", () => resolve()));
+    client.write("later");
+    await later;
+    assert.equal(heard.join(""), first + upgrade + "later");
+    socket.destroy();
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await closeServer(server);
+  }
+});
