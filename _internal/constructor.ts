@@ -15,16 +15,15 @@ type AnyFunction = (...args: any[]) => any;
 type AnyClass = abstract new (...args: any[]) => any;
 
 /**
- * V8 gives objects made by `new F` in-object room for the `this.x = ...`
- * assignments it counts in F's source, and trims what goes unused after a
- * few constructions. The constructor below assigns nothing itself (the init
- * functions do), so objects would start with room for a few fields and grow
- * an out-of-object store three slots at a time, each step a copy: 1.6 KB
- * allocated per `OutgoingMessage` instead of 0.6 KB, measured on Deno. The
- * block guarded by this flag, which stays off, is what V8 counts: 56
- * assignments, which with its slack of 8 make room for 64 fields (a
- * `ClientRequest` has 59). JavaScriptCore sizes objects by
- * what it sees constructed, so there the block changes nothing.
+ * V8 and JavaScriptCore give objects made by `new F` in-object room for the
+ * `this.x = ...` assignments they count in F's source (V8 trims what goes
+ * unused after a few constructions). The constructor below assigns nothing
+ * itself (the init functions do), so objects would start with room for a
+ * few fields and grow an out-of-line store step by step, each step a copy:
+ * on Deno 1.6 KB allocated per `OutgoingMessage` instead of 0.6 KB; on Bun a
+ * `ServerResponse` took 273 ns to construct instead of 163. The block guarded
+ * by this flag, which stays off, is what they count: 56 assignments, which
+ * with V8's slack of 8 make room for 64 fields (a `ClientRequest` has 59).
  */
 const sizeHint = { on: false };
 
