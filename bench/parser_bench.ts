@@ -4,7 +4,7 @@
  *
  * Run: `deno bench bench/parser_bench.ts`. Each iteration parses BATCH
  * (100) requests, so requests per second are 100 × iter/s: timing a single
- * ~1 µs parse would mostly measure the bench harness itself.
+ * sub-microsecond parse would mostly measure the bench harness itself.
  *
  * @module
  */

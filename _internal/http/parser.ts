@@ -61,7 +61,6 @@ import {
   BODY_STATES,
   CLOSED,
   DEAD,
-  FIELD_START,
   Finish,
   Flag,
   HEADER_STATES,
@@ -70,8 +69,8 @@ import {
   Span,
   START,
 } from "./parser_core.ts";
-import { HeadParser } from "./parser_head.ts";
-import { CR, HEX, HTAB, LF, QDTEXT, QPAIR, scanToken, SP, trimValues } from "./parser_bytes.ts";
+import { BODY_BY_EOF, BODY_BY_LENGTH, BodyParser, CHUNKED_BODY } from "./parser_body.ts";
+import { trimValues } from "./parser_bytes.ts";
 
 export type { ParseError } from "./parser_core.ts";
 
@@ -121,31 +120,9 @@ export interface ParserOptions {
 /** Handed to `onMessageComplete` when a message has no trailers. */
 const NO_TRAILERS: string[] = Object.freeze([]) as unknown as string[];
 
-/** Body states; head states are numbered below BODY_STATES. */
-const enum State {
-  BODY = 100,
-  BODY_EOF,
-  CHUNK_SIZE_START,
-  CHUNK_SIZE,
-  CHUNK_SIZE_WS,
-  CHUNK_SIZE_LF,
-  CHUNK_EXT_START,
-  CHUNK_EXT_NAME,
-  CHUNK_EXT_VALUE_START,
-  CHUNK_EXT_VALUE,
-  CHUNK_EXT_QUOTED,
-  CHUNK_EXT_QPAIR,
-  CHUNK_EXT_QDONE,
-  CHUNK_DATA,
-  CHUNK_DATA_END,
-  CHUNK_DATA_LF,
-}
-
 /** Incremental HTTP/1.x request or response parser (see the module doc). */
-export class HTTPParser extends HeadParser {
+export class HTTPParser extends BodyParser {
   #handler: ParserHandler;
-  /** Significant hex digits of the chunk size. */
-  #hexDigits = 0;
 
   constructor(kind: ParserKind, handler: ParserHandler, options?: ParserOptions) {
     super(kind, options?.maxHeaderSize ?? 16384, options?.lenient ?? false);
@@ -262,7 +239,7 @@ export class HTTPParser extends HeadParser {
         ? this.runLine(data, i, end)
         : state < BODY_STATES
         ? this.runHeaders(data, i, end)
-        : this.#runBody(data, i, end);
+        : this.runBody(data, i, end);
       if (i < 0) {
         if (i === -2 || (this.failure === null && this.stopped)) {
           this.materialise(data);
@@ -275,11 +252,15 @@ export class HTTPParser extends HeadParser {
     return end;
   }
 
+  protected body(data: Uint8Array, start: number, end: number): void {
+    this.#handler.onBody(data, start, end);
+  }
+
   /** The blank line after a head or trailer section was read; `pos` is past it. */
   protected headersEnd(_data: Uint8Array, pos: number): number {
     if ((this.flags & Flag.TRAILING) !== 0) {
       this.headerBytes = 0;
-      return this.#messageDone(pos);
+      return this.messageDone(pos);
     }
     return this.#headersDone(pos);
   }
@@ -349,15 +330,15 @@ export class HTTPParser extends HeadParser {
       (this.upgrade && (this.isConnect || (f & Flag.SKIPBODY) !== 0 || !hasBody)) ||
       (isRes && s === 101)
     ) {
-      return this.#messageDone(pos);
+      return this.messageDone(pos);
     }
     if (
       (f & Flag.SKIPBODY) !== 0 ||
       (isRes && (s === 100 || s === 102 || s === 103 || s === 204 || s === 304))
     ) {
-      return this.#messageDone(pos);
+      return this.messageDone(pos);
     }
-    if ((f & Flag.CHUNKED) !== 0) return State.CHUNK_SIZE_START;
+    if ((f & Flag.CHUNKED) !== 0) return CHUNKED_BODY;
     if ((f & Flag.TRANSFER_ENCODING) !== 0) {
       if (!isRes && !this.lenient) {
         return this.fail(
@@ -367,18 +348,18 @@ export class HTTPParser extends HeadParser {
         );
       }
       this.finishMode = Finish.SAFE_WITH_CB;
-      return State.BODY_EOF;
+      return BODY_BY_EOF;
     }
     if ((f & Flag.CONTENT_LENGTH) === 0) {
-      if (!this.#needsEof()) return this.#messageDone(pos);
+      if (!this.#needsEof()) return this.messageDone(pos);
       this.finishMode = Finish.SAFE_WITH_CB;
-      return State.BODY_EOF;
+      return BODY_BY_EOF;
     }
-    return this.length === 0 ? this.#messageDone(pos) : State.BODY;
+    return this.length === 0 ? this.messageDone(pos) : BODY_BY_LENGTH;
   }
 
   /** The message is complete at `pos`: next state, or -2 to stop there. */
-  #messageDone(pos: number): number {
+  protected messageDone(pos: number): number {
     const trailers = (this.flags & Flag.TRAILING) !== 0 ? this.pairs : NO_TRAILERS;
     if (this.trimLater) {
       trimValues(trailers);
@@ -408,252 +389,5 @@ export class HTTPParser extends HeadParser {
       return -2;
     }
     return next;
-  }
-
-  /** A chunk-size line is complete: llhttp's on_chunk_header. */
-  #chunkHeader(): number {
-    this.headerBytes = this.extBytes = 0;
-    if (this.length !== 0) return State.CHUNK_DATA;
-    this.flags |= Flag.TRAILING;
-    this.pairs = [];
-    return FIELD_START;
-  }
-
-  /**
-   * Runs body states over `data[i:end)`; returns like `runHead`: `end`, or
-   * earlier when a head state is next; -1 on failure; -2 to stop.
-   */
-  #runBody(data: Uint8Array, i: number, end: number): number {
-    let state = this.state;
-    let mark = this.spanOpen ? i : -1;
-    const lenient = this.lenient;
-    let c = 0;
-
-    while (i < end) {
-      switch (state) {
-        case State.BODY:
-        case State.CHUNK_DATA: {
-          const n = Math.min(this.length, end - i);
-          this.#handler.onBody(data, i, i + n);
-          i += n;
-          this.length -= n;
-          if (this.length !== 0) continue;
-          this.clHi = this.clLo = 0;
-          if (state === State.CHUNK_DATA) {
-            state = State.CHUNK_DATA_END;
-            continue;
-          }
-          state = this.#messageDone(i);
-          if (state < 0) return state;
-          this.state = state;
-          return i;
-        }
-
-        case State.BODY_EOF:
-          this.#handler.onBody(data, i, end);
-          i = end;
-          continue;
-
-        case State.CHUNK_SIZE_START:
-          c = HEX[data[i]];
-          if (c < 0) {
-            return this.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size", i);
-          }
-          this.length = c;
-          this.clHi = this.clLo = 0;
-          this.#hexDigits = c === 0 ? 0 : 1;
-          i++;
-          state = State.CHUNK_SIZE;
-          continue;
-
-        case State.CHUNK_SIZE:
-          c = HEX[data[i]];
-          if (c < 0) {
-            state = State.CHUNK_SIZE_WS;
-            continue;
-          }
-          i++;
-          // llhttp's size is a uint64: a 17th significant hex digit overflows it.
-          if ((this.#hexDigits !== 0 || c !== 0) && ++this.#hexDigits > 16) {
-            return this.fail("HPE_INVALID_CHUNK_SIZE", "Chunk size overflow", i);
-          }
-          this.length = this.length * 16 + c;
-          continue;
-
-        case State.CHUNK_SIZE_WS:
-          c = data[i];
-          if (c === CR) {
-            i++;
-            state = State.CHUNK_SIZE_LF;
-          } else if (c === SP || c === HTAB) {
-            if (!lenient) {
-              return this.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size", i + 1);
-            }
-            i++;
-          } else if (c === LF) {
-            if (!lenient) {
-              return this.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk size", i + 1);
-            }
-            i++;
-            state = State.CHUNK_SIZE_LF;
-          } else if (c === 0x3b) {
-            i++;
-            state = State.CHUNK_EXT_START;
-          } else {
-            return this.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size", i);
-          }
-          continue;
-
-        case State.CHUNK_SIZE_LF:
-          if (data[i] === LF) i++;
-          else if (!lenient) return this.fail("HPE_STRICT", "Expected LF after chunk size", i);
-          state = this.#chunkHeader();
-          if (state < BODY_STATES) {
-            this.state = state;
-            return i;
-          }
-          continue;
-
-        case State.CHUNK_EXT_START:
-          c = data[i];
-          if (c === SP || c === CR) {
-            return this.fail("HPE_STRICT", "Invalid character in chunk extensions", i + 1);
-          }
-          mark = i;
-          this.span = Span.EXT;
-          state = State.CHUNK_EXT_NAME;
-          continue;
-
-        case State.CHUNK_EXT_NAME:
-        case State.CHUNK_EXT_VALUE: {
-          const isName = state === State.CHUNK_EXT_NAME;
-          i = scanToken(data, i, end);
-          if (i === end) continue;
-          c = data[i];
-          if (c === 0x22 && !isName) {
-            i++;
-            state = State.CHUNK_EXT_QUOTED;
-            continue;
-          }
-          if (c === 0x3d && isName) {
-            if (!this.endSpan(data, mark, i, i + 1)) return -1;
-            mark = -1;
-            i++;
-            state = State.CHUNK_EXT_VALUE_START;
-            continue;
-          }
-          const what = isName ? "name" : "value";
-          if (c === LF) {
-            if (!this.endSpan(data, mark, i, i)) return -1;
-            mark = -1;
-            if (!lenient) {
-              return this.fail(
-                "HPE_CR_EXPECTED",
-                `Missing expected CR after chunk extension ${what}`,
-                i,
-              );
-            }
-            state = State.CHUNK_SIZE_LF;
-            continue;
-          }
-          if (!this.endSpan(data, mark, i, i + 1)) return -1;
-          mark = -1;
-          if (c === 0x3b || c === CR) {
-            i++;
-            state = c === CR ? State.CHUNK_SIZE_LF : State.CHUNK_EXT_START;
-            continue;
-          }
-          return this.fail("HPE_STRICT", `Invalid character in chunk extensions ${what}`, i + 1);
-        }
-
-        case State.CHUNK_EXT_VALUE_START:
-          mark = i;
-          this.span = Span.EXT;
-          state = State.CHUNK_EXT_VALUE;
-          continue;
-
-        case State.CHUNK_EXT_QUOTED:
-          while (i < end && QDTEXT[data[i]] === 1) i++;
-          if (i === end) continue;
-          c = data[i++];
-          if (c === 0x22) {
-            if (!this.endSpan(data, mark, i, i)) return -1;
-            mark = -1;
-            state = State.CHUNK_EXT_QDONE;
-          } else if (c === 0x5c) {
-            state = State.CHUNK_EXT_QPAIR;
-          } else {
-            if (!this.endSpan(data, mark, i - 1, i)) return -1;
-            return this.fail("HPE_STRICT", "Invalid character in chunk extensions quoted value", i);
-          }
-          continue;
-
-        case State.CHUNK_EXT_QPAIR:
-          if (QPAIR[data[i]] === 0) {
-            if (!this.endSpan(data, mark, i, i + 1)) return -1;
-            return this.fail(
-              "HPE_STRICT",
-              "Invalid quoted-pair in chunk extensions quoted value",
-              i + 1,
-            );
-          }
-          i++;
-          state = State.CHUNK_EXT_QUOTED;
-          continue;
-
-        case State.CHUNK_EXT_QDONE:
-          c = data[i];
-          if (c === 0x3b) {
-            i++;
-            state = State.CHUNK_EXT_START;
-          } else if (c === CR) {
-            i++;
-            state = State.CHUNK_SIZE_LF;
-          } else if (c === LF && lenient) {
-            state = State.CHUNK_SIZE_LF;
-          } else if (c === LF) {
-            return this.fail(
-              "HPE_CR_EXPECTED",
-              "Missing expected CR after chunk extension value",
-              i,
-            );
-          } else {
-            return this.fail("HPE_STRICT", "Invalid character in chunk extensions quote value", i);
-          }
-          continue;
-
-        case State.CHUNK_DATA_END:
-          c = data[i];
-          if (c === CR) {
-            i++;
-            state = State.CHUNK_DATA_LF;
-            continue;
-          }
-          if (c === LF) {
-            if (!lenient) {
-              return this.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk data", i + 1);
-            }
-            i++;
-          } else if (!lenient) {
-            return this.fail("HPE_STRICT", "Expected LF after chunk data", i);
-          }
-          this.headerBytes = 0;
-          state = State.CHUNK_SIZE_START;
-          continue;
-
-        case State.CHUNK_DATA_LF:
-          if (data[i] === LF) i++;
-          else if (!lenient) return this.fail("HPE_STRICT", "Expected LF after chunk data", i);
-          this.headerBytes = 0;
-          state = State.CHUNK_SIZE_START;
-          continue;
-
-        default:
-          return -1;
-      }
-    }
-
-    this.state = state;
-    return this.suspend(data, mark, end);
   }
 }

@@ -162,6 +162,21 @@ export function classifyField(buf: Uint8Array, start: number, end: number): numb
   return 0;
 }
 
+const CHUNKED = ascii("chunked");
+
+/** Whether `data[i:i + 7)` is "chunked" in any case, as VALUE_TE compares it. */
+export function isChunked(data: Uint8Array, i: number): boolean {
+  for (let k = 0; k < 7; k++) {
+    if ((data[i + k] | 0x20) !== CHUNKED[k]) return false;
+  }
+  return true;
+}
+
+/** Whether CR LF is at `i`, with a byte after it in the call. */
+export function lineEndsAt(data: Uint8Array, i: number, end: number): boolean {
+  return i + 2 < end && data[i] === CR && data[i + 1] === LF;
+}
+
 /** Connection tokens, as bits. */
 export const CONN_KEEP_ALIVE = 1;
 export const CONN_CLOSE = 2;
@@ -174,6 +189,10 @@ export const CONN_UPGRADE = 4;
  * only in lenient mode), as llhttp's does.
  */
 export function connectionTokens(buf: Uint8Array, start: number, end: number): number {
+  // The usual values, a single token with nothing around it.
+  const len = end - start;
+  if (len === 10 && sameName(buf, start, KEEP_ALIVE)) return CONN_KEEP_ALIVE;
+  if (len === 5 && sameName(buf, start, CLOSE)) return CONN_CLOSE;
   let bits = 0;
   let k = start;
   while (k < end) {

@@ -1,9 +1,9 @@
 /**
  * The shared core of the HTTP/1 parser: its state, the spans it counts and
  * decodes, and how it fails. `parser_line.ts` (start lines),
- * `parser_head.ts` (header and trailer fields) and `parser.ts` (bodies,
- * framing and the public API) build on it, one class each; see `parser.ts`
- * for the behaviour as a whole.
+ * `parser_head.ts` (header and trailer fields), `parser_body.ts` (bodies)
+ * and `parser.ts` (framing and the public API) build on it, one class each;
+ * see `parser.ts` for the behaviour as a whole.
  *
  * Spans (the request target, the reason phrase, header names and values)
  * are counted against the header size limit where Node counts them, and
@@ -224,22 +224,44 @@ export abstract class ParserCore {
     this.span = Span.NONE;
     this.spanOpen = false;
     if (this.scratchLen === 0) {
-      let n = this.pendingCount * 3;
-      if (n === spans.length) {
-        const bigger = new Int32Array(n * 2);
-        bigger.set(spans);
-        spans = bigger;
-      }
-      spans[n++] = mark;
-      spans[n++] = end;
-      spans[n] = kind;
-      this.pendingCount++;
+      this.pushSpan(mark, end, kind);
       return true;
     }
     this.keep(data, mark, end);
     this.place(kind, latin1(this.scratch, 0, this.scratchLen));
     this.scratchLen = 0;
     return true;
+  }
+
+  /** Queues `[mark, end)` of this call's bytes for decoding as a span of `kind`. */
+  protected pushSpan(mark: number, end: number, kind: number): void {
+    let n = this.pendingCount * 3;
+    if (n === spans.length) {
+      const bigger = new Int32Array(n * 2);
+      bigger.set(spans);
+      spans = bigger;
+    }
+    spans[n++] = mark;
+    spans[n++] = end;
+    spans[n] = kind;
+    this.pendingCount++;
+  }
+
+  /** Queues a header name `[f0, f1)` and its value `[v0, v1)`, like two pushSpan calls. */
+  protected pushPair(f0: number, f1: number, v0: number, v1: number): void {
+    const n = this.pendingCount * 3;
+    if (n + 6 > spans.length) {
+      const bigger = new Int32Array(spans.length * 2);
+      bigger.set(spans);
+      spans = bigger;
+    }
+    spans[n] = f0;
+    spans[n + 1] = f1;
+    spans[n + 2] = Span.FIELD;
+    spans[n + 3] = v0;
+    spans[n + 4] = v1;
+    spans[n + 5] = Span.VALUE;
+    this.pendingCount += 2;
   }
 
   private closeExt(): boolean {

@@ -17,7 +17,9 @@ import {
   FIELD_TRANSFER_ENCODING,
   FIELD_UPGRADE,
   HTAB,
+  isChunked,
   LF,
+  lineEndsAt,
   scanToken,
   scanValue,
   SP,
@@ -58,6 +60,12 @@ const enum State {
 }
 
 const CHUNKED = "chunked";
+
+/**
+ * Bit n is set when a special header name (see classifyField) has n bytes.
+ * Kept in this module: Bun reads an imported binding in a hot loop slower.
+ */
+const SPECIAL_NAME_LENGTHS = (1 << 7) | (1 << 10) | (1 << 14) | (1 << 16) | (1 << 17);
 
 /** The header phase; extended by `HTTPParser`. */
 export abstract class HeadParser extends LineParser {
@@ -169,55 +177,149 @@ export abstract class HeadParser extends LineParser {
 
   /**
    * The FIELD_START state, taking whole `name: value` lines in one go while
-   * the call holds them. Anything unusual is left to the general states at
-   * the byte where it shows, so errors come out exactly as they would there.
+   * the call holds them. Lines of headers with no special meaning run in a
+   * loop of their own; anything unusual is left to the general states at the
+   * byte where it shows, so errors come out exactly as they would there.
    * Returns the position reached with `state` and `mark` set, or -1.
    */
   private headerLines(data: Uint8Array, i: number, end: number): number {
     this.mark = -1;
+    this.hstate = Hdr.GENERAL;
+    const lenient = this.lenient;
+    const max = this.maxHeaderSize;
+    let used = this.headerBytes;
+    let c = 0;
     for (;;) {
-      let c = data[i];
-      if (c === CR || (c === LF && this.lenient)) {
-        if (c === CR) i++;
-        this.state = State.HEADERS_LF;
+      c = data[i];
+      if (c === CR || c === LF || c === 0x3a) break;
+      const field = i;
+      i = scanToken(data, i, end);
+      if (i === end || data[i] !== 0x3a) {
+        this.headerBytes = used;
+        this.mark = field;
+        this.span = Span.FIELD;
+        this.state = State.FIELD;
         return i;
       }
-      if (c === LF) {
-        return this.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header field char", i + 1);
+      const colon = i;
+      if (
+        ((SPECIAL_NAME_LENGTHS >> (colon - field)) & 1) !== 0 &&
+        classifyField(data, field, colon) !== 0
+      ) {
+        // Content-Length, Transfer-Encoding, Connection, Upgrade: the general path.
+        this.headerBytes = used;
+        i = this.specialLine(data, field, colon, end);
+        if (i < 0 || this.state !== State.FIELD_START) return i;
+        used = this.headerBytes;
+        continue;
       }
-      if (c === 0x3a) return this.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token", i);
-      const field = i;
-      this.mark = i;
-      this.span = Span.FIELD;
-      this.state = State.FIELD;
-      i = scanToken(data, i, end);
-      if (i === end || data[i] !== 0x3a) return i;
-      let next = this.fieldDone(data, field, i, false);
-      if (next < 0) return -1;
-      this.state = next;
-      this.mark = -1;
+      used += colon - field;
+      if (used >= max) {
+        this.headerBytes = used;
+        return this.fail("HPE_HEADER_OVERFLOW", "Header overflow", colon + 1);
+      }
       i++;
       while (i < end && ((c = data[i]) === SP || c === HTAB)) i++;
-      if (i === end || c === CR || c === LF) return i;
-      this.mark = i;
-      this.span = Span.VALUE;
-      next = this.valueStart(i);
-      if (next < 0) return -1;
-      this.state = next;
-      if (next !== State.VALUE) return i;
+      if (i === end || c === CR || c === LF) {
+        this.pushSpan(field, colon, Span.FIELD);
+        this.headerBytes = used;
+        this.state = State.VALUE_WS;
+        return i;
+      }
       const value = i;
       i = scanValue(data, i, end);
-      if (i + 2 >= end || data[i] !== CR || data[i + 1] !== LF) return i;
-      if (!this.valueDone(data, value, i, i + 1)) return -1;
-      this.mark = -1;
+      if (i + 2 >= end || data[i] !== CR || data[i + 1] !== LF) {
+        this.pushSpan(field, colon, Span.FIELD);
+        this.headerBytes = used;
+        this.mark = value;
+        this.span = Span.VALUE;
+        this.state = State.VALUE;
+        return i;
+      }
+      used += i - value;
+      if (used >= max) {
+        this.headerBytes = used;
+        return this.fail("HPE_HEADER_OVERFLOW", "Header overflow", i + 1);
+      }
+      let e = i;
+      if (lenient) {
+        // An obs-fold line may still extend the value: trimmed as a string later.
+        this.trimLater = true;
+      } else {
+        while ((c = data[e - 1]) === SP || c === HTAB) e--;
+      }
+      this.pushPair(field, colon, value, e);
       i += 2;
       c = data[i];
       if (c === SP || c === HTAB) {
+        this.headerBytes = used;
         this.state = State.VALUE_LWS;
         return i;
       }
-      this.lineDone();
     }
+    this.headerBytes = used;
+    if (c === CR || (c === LF && lenient)) {
+      if (c === CR) i++;
+      this.state = State.HEADERS_LF;
+      return i;
+    }
+    if (c === LF) {
+      return this.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header field char", i + 1);
+    }
+    return this.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token", i);
+  }
+
+  /**
+   * A line of a header llhttp treats specially, from the colon after its
+   * name on, as far as the call holds it. Returns like `headerLines`; the
+   * state is FIELD_START again when the whole line was taken.
+   */
+  private specialLine(data: Uint8Array, field: number, i: number, end: number): number {
+    this.mark = field;
+    this.span = Span.FIELD;
+    let next = this.fieldDone(data, field, i, false);
+    if (next < 0) return -1;
+    this.state = next;
+    this.mark = -1;
+    i++;
+    let c = 0;
+    while (i < end && ((c = data[i]) === SP || c === HTAB)) i++;
+    if (i === end || c === CR || c === LF) return i;
+    this.mark = i;
+    this.span = Span.VALUE;
+    next = this.valueStart(i);
+    if (next < 0) return -1;
+    this.state = next;
+    const value = i;
+    if (next === State.VALUE) {
+      i = scanValue(data, i, end);
+      if (i + 2 >= end || data[i] !== CR || data[i + 1] !== LF) return i;
+    } else if (next === State.VALUE_TE) {
+      // Just "chunked": what VALUE_TE and VALUE_TE_LAST do with it.
+      if (!lineEndsAt(data, i + CHUNKED.length, end) || !isChunked(data, i)) return i;
+      this.hstate = Hdr.TE_CHUNKED;
+      i += CHUNKED.length;
+    } else if (next === State.VALUE_CL) {
+      // Just digits, too few to overflow: what VALUE_CL and VALUE_CL_WS do with them.
+      let j = i;
+      while (j < end && j - i < 15 && ((data[j] - 0x30) >>> 0) <= 9) j++;
+      if (j === i || !lineEndsAt(data, j, end)) return i;
+      while (i < j) this.clDigit(data[i++] - 0x30);
+      this.flags |= Flag.CONTENT_LENGTH;
+    } else {
+      return i;
+    }
+    if (!this.valueDone(data, value, i, i + 1)) return -1;
+    this.mark = -1;
+    i += 2;
+    c = data[i];
+    if (c === SP || c === HTAB) {
+      this.state = State.VALUE_LWS;
+      return i;
+    }
+    this.lineDone();
+    this.state = State.FIELD_START;
+    return i;
   }
 
   /**

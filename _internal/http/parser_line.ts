@@ -131,6 +131,70 @@ export abstract class LineParser extends ParserCore {
   }
 
   /**
+   * A request line of the usual shape at `i` (a method, one space, an
+   * origin-form target, one space, `HTTP/1.1` or `HTTP/1.0`, CRLF), taken
+   * in one go with what the states below would do with it. Returns the
+   * position past it with the header phase next; `end` with the target's
+   * state saved when the call ends inside the target; -1 on failure (the
+   * target's size counted against the limit); or 0, having changed nothing,
+   * for anything else.
+   */
+  private requestLine(data: Uint8Array, i: number, end: number): number {
+    let node = 0;
+    let j = i;
+    while (j < end) {
+      const cls = METHOD_CLASS[data[j]];
+      const next = cls < 0 ? 0 : METHOD_TRIE[node * METHOD_TRIE_WIDTH + cls];
+      if (next === 0) break;
+      node = next;
+      j++;
+    }
+    const proto = METHOD_PROTO[node];
+    if ((proto & PROTO_HTTP) === 0 || j + 2 >= end || data[j] !== SP || data[j + 1] !== 0x2f) {
+      return 0;
+    }
+    const method = METHOD_NAME[node];
+    if (method === "CONNECT" || method === "PRI") return 0;
+    const url = j + 1;
+    let state = State.URL_PATH;
+    let k = scanUrl(data, url, end);
+    while (k < end) {
+      const c = data[k];
+      if (c === 0x3f) {
+        if (state === State.URL_PATH) state = State.URL_QUERY;
+      } else if (c === 0x23) {
+        state = State.URL_FRAGMENT;
+      } else {
+        break;
+      }
+      k = scanUrl(data, k + 1, end);
+    }
+    let v = 0;
+    if (k < end) {
+      if (k + 11 > end || data[k] !== SP || word(data, k + 1) !== HTTP_WORD) return 0;
+      v = word(data, k + 5);
+      if ((v !== VERSION_1_1 && v !== VERSION_1_0) || data[k + 9] !== CR || data[k + 10] !== LF) {
+        return 0;
+      }
+    }
+    this.method = method;
+    this.methodProto = proto;
+    this.isConnect = false;
+    this.seq = node;
+    this.span = Span.URL;
+    if (k === end) {
+      // The target goes on in the next call: its state, as METHOD and the URL states leave it.
+      this.state = state;
+      return this.suspend(data, url, end);
+    }
+    if (!this.endSpan(data, url, k, k)) return -1;
+    this.seq = 0;
+    this.major = 1;
+    this.minor = v === VERSION_1_1 ? 1 : 0;
+    return this.lineEnd(k + 11);
+  }
+
+  /**
    * Runs start-line states over `data[i:end)`. Returns where it got to, with
    * `state` saved: `end`, or earlier when the header phase is next; -1 on
    * failure; -2 to stop at `stopAt`.
@@ -155,6 +219,10 @@ export abstract class LineParser extends ParserCore {
             continue;
           }
           this.begin(i);
+          if (this.type === 0) {
+            const next = this.requestLine(data, i, end);
+            if (next !== 0) return next;
+          }
           state = this.type === 0 ? State.METHOD : State.PROTO;
           continue;
 

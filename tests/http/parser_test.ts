@@ -489,3 +489,78 @@ test("HTTPParser instances run inside each other's callbacks without mixing head
     ["inner", "Fine", "Server", "inner", "Content-Length", "0"],
   ]);
 });
+
+// The parser takes usual request lines, header lines, `Transfer-Encoding:
+// chunked`, short Content-Length values and chunk-size lines in one step
+// when a call holds them whole, and leaves everything else to its state
+// machine. runAllSplits checks that both ways agree byte for byte; these
+// inputs sit on the edges of what the one-step paths accept.
+test("HTTPParser's one-step paths agree with its state machine", () => {
+  const inputs: string[] = [
+    "GET /a?b?c#d?e#f HTTP/1.0\r\nA: 1\r\n\r\n",
+    "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
+    "GET  /two-spaces HTTP/1.1\r\n\r\n",
+    "GET /x HTTP/1.2\r\n\r\n",
+    "GET /x HTTP/1.1\n\r\n",
+    "GET /x HTTP/1.1\r\nX-Tab:\tv\t\r\nX-Sp: a b  \r\nX-Fold: a\r\n b\r\n\r\n",
+    "GET /x HTTP/1.1\r\nX-Ctl: a\x01b\r\n\r\n",
+    "GET /x HTTP/1.1\r\nX-Obs: caf\xe9\r\n\r\n",
+    "GET /x HTTP/1.1\r\nX-Lf: v\nY: w\r\n\r\n",
+    "GET /x HTTP/1.1\r\nX-Cr: v\rY: w\r\n\r\n",
+    "GET /x HTTP/1.1\r\nBad Name: v\r\n\r\n",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: ChUnKeD\r\n\r\n00a\r\n0123456789\r\n0\r\n\r\n",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked \r\n\r\n1\r\nx\r\n0\r\n\r\n",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunkedx\r\n\r\n",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "POST /a HTTP/1.1\r\nContent-Length: 000000000000003\r\n\r\nabc",
+    "POST /a HTTP/1.1\r\nContent-Length: 0000000000000003\r\n\r\nabc",
+    "POST /a HTTP/1.1\r\nContent-Length: 18446744073709551616\r\n\r\n",
+    "POST /a HTTP/1.1\r\nContent-Length: 3 \r\n\r\nabc",
+    "POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+    "POST /a HTTP/1.1\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffff\r\nx",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000000001\r\nx\r\n0\r\n\r\n",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\nx",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;a=b\r\nx\r\n0\r\n\r\n",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1 \r\nx\r\n0\r\n\r\n",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\n0\r\n\r\n",
+    "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: v \r\n\r\n",
+  ];
+  for (const input of inputs) {
+    for (const lenient of [false, true]) runAllSplits(REQUEST, input, { lenient });
+  }
+  // And what the one-step paths produce, spelled out for two of them.
+  assert.deepEqual(
+    runAllSplits(
+      REQUEST,
+      "POST /up?x=1 HTTP/1.1\r\nTransfer-Encoding: Chunked\r\nX-A: a \t\r\n\r\n" +
+        "3\r\nabc\r\n0\r\n\r\n",
+    ),
+    [
+      [
+        "head",
+        head({
+          method: "POST",
+          url: "/up?x=1",
+          rawHeaders: ["Transfer-Encoding", "Chunked", "X-A", "a"],
+        }),
+      ],
+      ["body", hexOf("abc")],
+      ["done", []],
+    ],
+  );
+  // Header overflow where Node checks: at the colon after a name, at the
+  // CR after a value (where a split falls changes that, as in Node).
+  const overflow = (input: string, maxHeaderSize: number) =>
+    run(REQUEST, input, [], { maxHeaderSize })[0];
+  const two = "GET /a HTTP/1.1\r\nName: value\r\nOther: x\r\n\r\n";
+  assert.deepEqual(overflow(two, 15), ["error", "HPE_HEADER_OVERFLOW", "Header overflow", 36]);
+  assert.deepEqual(overflow(two, 17), ["error", "HPE_HEADER_OVERFLOW", "Header overflow", 39]);
+  assert.equal(overflow(two, 18)[0], "head");
+  assert.deepEqual(
+    overflow("GET /a-long-target HTTP/1.1\r\nName: value\r\n\r\n", 20),
+    ["error", "HPE_HEADER_OVERFLOW", "Header overflow", 41],
+  );
+});
