@@ -5,6 +5,11 @@
  * per-connection state is a `BunConnection` kept in `socket.data`, so no
  * closure is made per connection or per write.
  *
+ * Thousands of connections sit idle in a server, so a handle keeps only what
+ * an idle socket needs in its own fields (its state as bit flags); the write
+ * queue, the connect state and rarely used values live in objects made when
+ * first needed.
+ *
  * @module
  */
 import type {
@@ -33,10 +38,28 @@ import {
 import process from "node:process";
 import { setImmediate } from "node:timers";
 
-const EOF_NONE = 0;
+// The bits of `#flags`. All clear: a new open handle, ref'd, not reading.
+/** The socket opened once; addresses are null until then. */
+const kOpened = 1 << 0;
+const kReading = 1 << 1;
+/** Our `close()`/`reset()` ran: no callbacks of any kind after it. */
+const kClosed = 1 << 2;
 /** FIN seen (or implied by a clean close) but not yet handed to `onRead`. */
-const EOF_PENDING = 1;
-const EOF_DELIVERED = 2;
+const kEofPending = 1 << 3;
+const kEofDelivered = 1 << 4;
+const kEof = kEofPending | kEofDelivered;
+/** A `#drip` is queued: it hands over what is held, then a pending EOF. */
+const kDripQueued = 1 << 5;
+/** Bun was told `pause()` and not `resume()` since. */
+const kBunPaused = 1 << 6;
+/** Not open yet: created to connect, or connecting. */
+const kPending = 1 << 7;
+/** `shutdown()` was asked for: later writes fail with EPIPE. */
+const kWriteEnded = 1 << 8;
+/** The user called `unref()` (and not `ref()` since). */
+const kUserUnref = 1 << 9;
+/** What Bun was last told: set when unref'd (Bun's default is ref'd). */
+const kBunUnref = 1 << 10;
 
 /**
  * `writev` joins this many bytes or fewer into one send: one copy of a few
@@ -54,9 +77,58 @@ const kJoinLimit = 16 * 1024;
  */
 const kMaxChunk = 64 * 1024;
 
-/** The empty write queue, shared; never pushed to. */
-const kNoBufs: Uint8Array[] = [];
+/**
+ * Writes the kernel has not taken yet: parallel arrays from `head`, so
+ * queuing allocates no record per write. Only the last chunk of a write
+ * carries its `done`. Made on the first write that does not go through at
+ * once: Bun takes whole writes until the kernel's buffer fills, so most
+ * sockets never need one.
+ */
+class WriteQueue {
+  bufs: Uint8Array[] = [];
+  dones: (DoneCallback | null)[] = [];
+  head = 0;
+  /** Bytes of the head chunk already taken by the kernel. */
+  offset = 0;
+  /** Bytes queued and not yet taken. */
+  bytes = 0;
+}
+
+/** State of a handle made to connect, until the connect settles. */
+class ConnectState {
+  /** Set until `connect()` has been called. */
+  connector: BunConnector | null;
+  done: ConnectCallback | null = null;
+  /** Bun.connect() is on the stack: it calls back synchronously at times. */
+  inCall = false;
+  /** The outcome Bun reported inside the call, to be settled after it. */
+  early: TransportError | null | undefined = undefined;
+  bindRequested = false;
+  /** Opening an existing fd: refusals made inside the call are returned. */
+  adopting = false;
+  refusal: TransportError | null = null;
+  /** The latest options set while pending, applied on open. */
+  options: SocketOptions | null = null;
+
+  constructor(connector: BunConnector | null) {
+    this.connector = connector;
+  }
+}
+
+/** No queued writes, shared; never pushed to. */
 const kNoDones: (DoneCallback | null)[] = [];
+
+/** Values few handles ever need, kept out of the handle itself. */
+class Rare {
+  /** `shutdown(done)` waiting for the queue to empty. */
+  shutdownDone: DoneCallback | null = null;
+  /** Why the socket died; later writes fail with it. */
+  deadCode: string | null = null;
+  local: NetAddress | null = null;
+  remote: NetAddress | null = null;
+  /** `#drip` bound, for queueMicrotask. */
+  dripFn: (() => void) | null = null;
+}
 
 /** The part of the `Bun` global that connects; tests pass a scripted one. */
 interface BunConnector {
@@ -86,63 +158,15 @@ export class BunConnection implements ConnectableHandle {
 
   /** `null` before `open` and after Bun closed the socket. */
   #socket: BunSocket<BunConnection> | null = null;
+  /** The `k*` bits above. */
+  #flags = 0;
   #unix: UnixEnds | null;
-  /** The socket opened once; addresses are null until then. */
-  #opened = false;
-  #reading = false;
-  /** Our `close()`/`reset()` ran: no callbacks of any kind after it. */
-  #closed = false;
-  #eof = EOF_NONE;
   /** Chunks that arrived while reading was stopped, oldest first. */
   #held: Uint8Array[] | null = null;
-  /** `#drip` bound, for queueMicrotask. */
-  #dripFn: (() => void) | null = null;
-  /** A `#drip` is queued: it hands over what is held, then a pending EOF. */
-  #dripQueued = false;
-  /** Bun was told `pause()` and not `resume()` since. */
-  #bunPaused = false;
-
-  // The write queue: parallel arrays from `#qHead`, so queuing allocates no
-  // record per write. Only the last chunk of a write carries its `done`.
-  // Both start as (and return to) shared empty arrays: most sockets never
-  // queue a write, since Bun takes whole writes at once until the kernel's
-  // buffer fills, and an idle connection then holds no queue of its own.
-  #qBufs: Uint8Array[] = kNoBufs;
-  #qDone: (DoneCallback | null)[] = kNoDones;
-  #qHead = 0;
-  /** Bytes of the head chunk already taken by the kernel. */
-  #qOffset = 0;
-  #buffered = 0;
-  /** `shutdown(done)` waiting for the queue to empty. */
-  #shutdownDone: DoneCallback | null = null;
-  /** `shutdown()` was asked for: later writes fail with EPIPE. */
-  #writeEnded = false;
-  /** Why the socket died; later writes fail with it. */
-  #deadCode: string | null = null;
-
-  #local: NetAddress | null = null;
-  #remote: NetAddress | null = null;
-
-  /** Not open yet: created to connect, or connecting. */
-  #pending = false;
-  /** Set until `connect()` has been called. */
-  #connector: BunConnector | null = null;
-  #connectDone: ConnectCallback | null = null;
-  /** Bun.connect() is on the stack: it calls back synchronously at times. */
-  #connectInCall = false;
-  /** The outcome Bun reported inside the call, to be settled after it. */
-  #early: TransportError | null | undefined = undefined;
-  #bindRequested = false;
-  /** Opening an existing fd: refusals made inside the call are returned. */
-  #adopting = false;
-  #refusal: TransportError | null = null;
-
-  /** The latest options set while pending, applied on open. */
-  #options: SocketOptions | null = null;
-  /** The user's ref()/unref(). */
-  #userRef = true;
-  /** What Bun was last told (true = ref'd, Bun's default). */
-  #bunRef = true;
+  #queue: WriteQueue | null = null;
+  /** Set from `create()`/`adoptFd()` until the connect settles. */
+  #connect: ConnectState | null = null;
+  #rare: Rare | null = null;
 
   constructor(unix: UnixEnds | null) {
     this.#unix = unix;
@@ -162,41 +186,57 @@ export class BunConnection implements ConnectableHandle {
     const own = socket as BunSocket<BunConnection>;
     own.data = conn;
     conn.#socket = own;
-    conn.#opened = true;
+    conn.#flags = kOpened;
     conn.#syncRef();
     return conn;
   }
 
   get bufferedBytes(): number {
-    return this.#buffered;
+    return this.#queue?.bytes ?? 0;
   }
 
   readStart(): void {
-    if (this.#reading || this.#closed) return;
-    this.#reading = true;
-    if (this.#held !== null || this.#eof === EOF_PENDING) {
+    const flags = this.#flags;
+    if ((flags & (kReading | kClosed)) !== 0) return;
+    this.#flags = flags | kReading;
+    if (this.#held !== null || (flags & kEof) === kEofPending) {
       this.#deliverHeld();
-      if (!this.#reading || this.#closed) return;
+      if ((this.#flags & (kReading | kClosed)) !== kReading) return;
     }
-    if (this.#eof === EOF_NONE && this.#bunPaused) {
-      this.#bunPaused = false;
+    if ((this.#flags & (kEof | kBunPaused)) === kBunPaused) {
+      this.#flags &= ~kBunPaused;
       this.#socket?.resume();
     }
     this.#syncRef();
   }
 
   readStop(): void {
-    if (!this.#reading) return;
-    this.#reading = false;
+    if ((this.#flags & kReading) === 0) return;
+    this.#flags &= ~kReading;
     this.#pauseBun();
     this.#syncRef();
   }
 
   #pauseBun(): void {
     const socket = this.#socket;
-    if (socket === null || this.#bunPaused) return;
-    this.#bunPaused = true;
+    if (socket === null || (this.#flags & kBunPaused) !== 0) return;
+    this.#flags |= kBunPaused;
     socket.pause();
+  }
+
+  /** Writes wait in the queue. */
+  #queued(): boolean {
+    const queue = this.#queue;
+    return queue !== null && queue.head < queue.bufs.length;
+  }
+
+  #shutdownWaits(): boolean {
+    return this.#rare !== null && this.#rare.shutdownDone !== null;
+  }
+
+  /** The values few handles need, made on first use. */
+  #more(): Rare {
+    return this.#rare ??= new Rare();
   }
 
   /**
@@ -209,26 +249,33 @@ export class BunConnection implements ConnectableHandle {
    */
   #syncRef(): void {
     const socket = this.#socket;
-    if (socket === null || this.#closed) return;
-    const active = (this.#reading && this.#eof === EOF_NONE) || this.#qHead < this.#qBufs.length ||
-      this.#shutdownDone !== null;
-    const want = this.#userRef && active;
-    if (want === this.#bunRef) return;
-    this.#bunRef = want;
-    if (want) socket.ref();
-    else socket.unref();
+    const flags = this.#flags;
+    if (socket === null || (flags & kClosed) !== 0) return;
+    const active = (flags & (kReading | kEof)) === kReading || this.#queued() ||
+      this.#shutdownWaits();
+    const want = (flags & kUserUnref) === 0 && active;
+    if (want === ((flags & kBunUnref) === 0)) return;
+    if (want) {
+      this.#flags = flags & ~kBunUnref;
+      socket.ref();
+    } else {
+      this.#flags = flags | kBunUnref;
+      socket.unref();
+    }
+  }
+
+  /** Writes and shutdowns fail at once: ended, or never to open. */
+  #cannotWrite(): boolean {
+    const flags = this.#flags;
+    return (flags & kWriteEnded) !== 0 || (this.#socket === null && (flags & kPending) === 0);
   }
 
   write(bytes: Uint8Array, done: DoneCallback): void {
-    if (this.#closed) return;
+    if ((this.#flags & kClosed) !== 0) return;
+    if (this.#cannotWrite()) return later(done, this.#writeError());
     const socket = this.#socket;
-    if (this.#writeEnded || (socket === null && !this.#pending)) {
-      return later(done, this.#writeError());
-    }
     // While pending, writes wait in the queue for `open`.
-    if (socket === null || this.#qHead < this.#qBufs.length) {
-      return this.#enqueue(bytes, 0, done);
-    }
+    if (socket === null || this.#queued()) return this.#enqueue(bytes, 0, done);
     const n = socket.write(bytes);
     if (n === bytes.byteLength) return done(null);
     if (n < 0 || this.#socket !== socket) return later(done, this.#writeError());
@@ -240,14 +287,12 @@ export class BunConnection implements ConnectableHandle {
     let total = 0;
     for (let i = 0; i < chunks.length; i++) total += chunks[i].byteLength;
     if (total <= kJoinLimit) return this.write(join(chunks, total), done);
-    if (this.#closed) return;
+    if ((this.#flags & kClosed) !== 0) return;
+    if (this.#cannotWrite()) return later(done, this.#writeError());
     const socket = this.#socket;
-    if (this.#writeEnded || (socket === null && !this.#pending)) {
-      return later(done, this.#writeError());
-    }
     let i = 0;
     let offset = 0;
-    if (socket !== null && this.#qHead === this.#qBufs.length) {
+    if (socket !== null && !this.#queued()) {
       for (; i < chunks.length; i++) {
         const n = socket.write(chunks[i]);
         if (n < 0 || this.#socket !== socket) return later(done, this.#writeError());
@@ -265,19 +310,17 @@ export class BunConnection implements ConnectableHandle {
   }
 
   shutdown(done: DoneCallback): void {
-    if (this.#closed) return;
-    if ((this.#socket === null && !this.#pending) || this.#writeEnded) {
-      return later(done, { code: "ENOTCONN", syscall: "shutdown" });
-    }
-    this.#writeEnded = true;
-    this.#shutdownDone = done;
+    if ((this.#flags & kClosed) !== 0) return;
+    if (this.#cannotWrite()) return later(done, { code: "ENOTCONN", syscall: "shutdown" });
+    this.#flags |= kWriteEnded;
+    this.#more().shutdownDone = done;
     // A pending one waits for `open`, which flushes the queue first.
-    if (this.#socket !== null && this.#qHead === this.#qBufs.length) this.#finishShutdown();
+    if (this.#socket !== null && !this.#queued()) this.#finishShutdown();
   }
 
   close(done?: () => void): void {
     if (done !== undefined) setImmediate(done);
-    if (this.#closed) return;
+    if ((this.#flags & kClosed) !== 0) return;
     this.#markClosed();
     const socket = this.#socket;
     this.#socket = null;
@@ -286,7 +329,7 @@ export class BunConnection implements ConnectableHandle {
 
   reset(done?: () => void): void {
     if (done !== undefined) setImmediate(done);
-    if (this.#closed) return;
+    if ((this.#flags & kClosed) !== 0) return;
     this.#markClosed();
     const socket = this.#socket;
     this.#socket = null;
@@ -297,33 +340,33 @@ export class BunConnection implements ConnectableHandle {
   // apply it now when the socket is open.
 
   ref(): void {
-    this.#userRef = true;
+    this.#flags &= ~kUserUnref;
     if (this.#socket !== null) this.#syncRef();
-    else if (this.#pending) this.#pendingOptions().refed = true;
+    else if ((this.#flags & kPending) !== 0) this.#pendingOptions().refed = true;
   }
 
   unref(): void {
-    this.#userRef = false;
+    this.#flags |= kUserUnref;
     if (this.#socket !== null) this.#syncRef();
-    else if (this.#pending) this.#pendingOptions().refed = false;
+    else if ((this.#flags & kPending) !== 0) this.#pendingOptions().refed = false;
   }
 
   setNoDelay(enable: boolean): void {
     if (this.#socket !== null) this.#socket.setNoDelay(enable);
-    else if (this.#pending) this.#pendingOptions().noDelay = enable;
+    else if ((this.#flags & kPending) !== 0) this.#pendingOptions().noDelay = enable;
   }
 
   setKeepAlive(enable: boolean, initialDelaySecs: number): void {
     const ms = bunKeepAliveDelay(initialDelaySecs);
     if (this.#socket !== null) this.#socket.setKeepAlive(enable, ms);
-    else if (this.#pending) this.#pendingOptions().keepAlive = [enable, ms];
+    else if ((this.#flags & kPending) !== 0) this.#pendingOptions().keepAlive = [enable, ms];
   }
 
   setTypeOfService(tos: number): boolean {
     if (this.#unix !== null) return false;
     const socket = this.#socket;
     if (socket !== null) return setTypeOfService(socket, tos);
-    if (!this.#pending || this.#closed) return false;
+    if ((this.#flags & (kPending | kClosed)) !== kPending) return false;
     this.#pendingOptions().tos = tos;
     return true;
   }
@@ -331,103 +374,111 @@ export class BunConnection implements ConnectableHandle {
   getTypeOfService(): number | undefined {
     if (this.#unix !== null) return undefined;
     const socket = this.#socket;
-    if (socket === null) return this.#pending ? this.#options?.tos ?? undefined : undefined;
+    if (socket === null) {
+      return (this.#flags & kPending) !== 0 ? this.#connect?.options?.tos ?? undefined : undefined;
+    }
     const tos = socket.getTypeOfService();
     return tos < 0 ? undefined : tos;
   }
 
   localAddress(): NetAddress | string | null {
-    if (!this.#opened) return null;
+    if ((this.#flags & kOpened) === 0) return null;
     if (this.#unix !== null) return this.#unix.local;
+    let address = this.#rare?.local ?? null;
     const s = this.#socket;
-    if (this.#local === null && s !== null) {
-      this.#local = netAddress(s.localAddress, s.localPort, s.localFamily);
+    if (address === null && s !== null) {
+      address = netAddress(s.localAddress, s.localPort, s.localFamily);
+      // Kept: the address stays known after the socket is gone.
+      if (address !== null) this.#more().local = address;
     }
-    return this.#local === null ? null : { ...this.#local };
+    return address === null ? null : { ...address };
   }
 
   remoteAddress(): NetAddress | string | null {
-    if (!this.#opened) return null;
+    if ((this.#flags & kOpened) === 0) return null;
     if (this.#unix !== null) return this.#unix.remote;
+    let address = this.#rare?.remote ?? null;
     const s = this.#socket;
-    if (this.#remote === null && s !== null) {
-      this.#remote = netAddress(s.remoteAddress, s.remotePort, s.remoteFamily);
+    if (address === null && s !== null) {
+      address = netAddress(s.remoteAddress, s.remotePort, s.remoteFamily);
+      if (address !== null) this.#more().remote = address;
     }
-    return this.#remote === null ? null : { ...this.#remote };
+    return address === null ? null : { ...address };
   }
 
+  /** Only while pending, which a connect state always accompanies. */
   #pendingOptions(): SocketOptions {
-    return this.#options ??= new SocketOptions();
+    return this.#connect!.options ??= new SocketOptions();
   }
 
   #markClosed(): void {
-    this.#closed = true;
-    this.#connectDone = null;
-    this.#reading = false;
+    this.#flags = (this.#flags | kClosed) & ~kReading;
+    if (this.#connect !== null) this.#connect.done = null;
     this.#held = null;
-    this.#shutdownDone = null;
-    this.#qBufs = kNoBufs;
-    this.#qDone = kNoDones;
-    this.#qHead = 0;
-    this.#qOffset = 0;
-    this.#buffered = 0;
+    if (this.#rare !== null) this.#rare.shutdownDone = null;
+    this.#queue = null;
+  }
+
+  #deadCode(): string | null {
+    return this.#rare?.deadCode ?? null;
   }
 
   #writeError(): TransportError {
-    return { code: this.#deadCode ?? "EPIPE", syscall: "write" };
+    return { code: this.#deadCode() ?? "EPIPE", syscall: "write" };
   }
 
   #enqueue(bytes: Uint8Array, taken: number, done: DoneCallback | null): void {
-    if (this.#qBufs === kNoBufs) {
-      this.#qBufs = [];
-      this.#qDone = [];
-    }
-    if (this.#qHead === this.#qBufs.length) this.#qOffset = taken;
-    this.#qBufs.push(bytes);
-    this.#qDone.push(done);
-    this.#buffered += bytes.byteLength - taken;
-    if (!this.#bunRef) this.#syncRef();
+    const queue = this.#queue ??= new WriteQueue();
+    if (queue.head === queue.bufs.length) queue.offset = taken;
+    queue.bufs.push(bytes);
+    queue.dones.push(done);
+    queue.bytes += bytes.byteLength - taken;
+    if ((this.#flags & kBunUnref) !== 0) this.#syncRef();
   }
 
   /** Writes queued chunks until the kernel pushes back; runs on `drain`. */
   #flush(): void {
-    const bufs = this.#qBufs;
-    const dones = this.#qDone;
-    while (this.#qHead < bufs.length) {
-      const socket = this.#socket;
-      if (socket === null || this.#closed) return;
-      const head = this.#qHead;
-      const buf = bufs[head];
-      const rest = buf.byteLength - this.#qOffset;
-      const n = socket.write(buf, this.#qOffset, rest);
-      // A close handler that ran inside write() has already failed the queue.
-      if (this.#socket !== socket) return;
-      if (n < 0) return this.#failWrites(this.#deadCode ?? "EPIPE");
-      this.#buffered -= n;
-      if (n < rest) {
-        this.#qOffset += n;
-        return;
+    const queue = this.#queue;
+    if (queue !== null) {
+      const bufs = queue.bufs;
+      const dones = queue.dones;
+      while (queue.head < bufs.length) {
+        const socket = this.#socket;
+        if (socket === null || (this.#flags & kClosed) !== 0) return;
+        const head = queue.head;
+        const buf = bufs[head];
+        const rest = buf.byteLength - queue.offset;
+        const n = socket.write(buf, queue.offset, rest);
+        // A close handler that ran inside write() has already failed the queue.
+        if (this.#socket !== socket) return;
+        if (n < 0) return this.#failWrites(this.#deadCode() ?? "EPIPE");
+        queue.bytes -= n;
+        if (n < rest) {
+          queue.offset += n;
+          return;
+        }
+        const done = dones[head];
+        queue.head = head + 1;
+        queue.offset = 0;
+        if (queue.head === bufs.length) {
+          bufs.length = 0;
+          dones.length = 0;
+          queue.head = 0;
+          this.#syncRef();
+        }
+        if (done !== null) done(null);
       }
-      const done = dones[head];
-      this.#qHead = head + 1;
-      this.#qOffset = 0;
-      if (this.#qHead === bufs.length) {
-        bufs.length = 0;
-        dones.length = 0;
-        this.#qHead = 0;
-        this.#syncRef();
-      }
-      if (done !== null) done(null);
     }
-    if (this.#shutdownDone !== null && !this.#closed) this.#finishShutdown();
+    if (this.#shutdownWaits() && (this.#flags & kClosed) === 0) this.#finishShutdown();
   }
 
   #finishShutdown(): void {
-    const done = this.#shutdownDone!;
-    this.#shutdownDone = null;
+    const rare = this.#rare!;
+    const done = rare.shutdownDone!;
+    rare.shutdownDone = null;
     const socket = this.#socket;
     if (socket === null) {
-      return later(done, { code: this.#deadCode ?? "ENOTCONN", syscall: "shutdown" });
+      return later(done, { code: rare.deadCode ?? "ENOTCONN", syscall: "shutdown" });
     }
     socket.shutdown();
     later(done, null);
@@ -435,45 +486,49 @@ export class BunConnection implements ConnectableHandle {
 
   /** Fails every queued write and a waiting shutdown, oldest first. */
   #failWrites(code: string): void {
-    const dones = this.#qDone.slice(this.#qHead);
-    const shutdownDone = this.#shutdownDone;
-    this.#qBufs = kNoBufs;
-    this.#qDone = kNoDones;
-    this.#qHead = 0;
-    this.#qOffset = 0;
-    this.#buffered = 0;
-    this.#shutdownDone = null;
+    const queue = this.#queue;
+    const dones = queue === null ? kNoDones : queue.dones.slice(queue.head);
+    const rare = this.#rare;
+    const shutdownDone = rare === null ? null : rare.shutdownDone;
+    this.#queue = null;
+    if (rare !== null) rare.shutdownDone = null;
     for (const done of dones) {
-      if (this.#closed) return;
+      if ((this.#flags & kClosed) !== 0) return;
       if (done !== null) done({ code, syscall: "write" });
     }
-    if (shutdownDone !== null && !this.#closed) shutdownDone({ code, syscall: "shutdown" });
+    if (shutdownDone !== null && (this.#flags & kClosed) === 0) {
+      shutdownDone({ code, syscall: "shutdown" });
+    }
   }
 
   /** Hands over held chunks, then a pending EOF, while reading stays on. */
   #deliverHeld(): void {
-    while (this.#reading && !this.#closed) {
+    while ((this.#flags & (kReading | kClosed)) === kReading) {
       const held = this.#held;
       if (held === null) break;
       const chunk = held.shift()!;
       if (held.length === 0) this.#held = null;
       this.onRead?.(chunk);
     }
-    if (this.#held === null && this.#eof === EOF_PENDING && this.#reading && !this.#closed) {
-      this.#eof = EOF_DELIVERED;
+    if (
+      this.#held === null &&
+      (this.#flags & (kEof | kReading | kClosed)) === (kEofPending | kReading)
+    ) {
+      this.#flags = (this.#flags & ~kEofPending) | kEofDelivered;
       this.onRead?.(null);
     }
   }
 
   #onData(chunk: Uint8Array): void {
     // Bun hands each call a fresh Buffer it never touches again: no copy.
-    if (this.#closed) return;
+    const flags = this.#flags;
+    if ((flags & kClosed) !== 0) return;
     const size = chunk.byteLength;
-    if (!this.#reading || this.#held !== null) {
+    if ((flags & kReading) === 0 || this.#held !== null) {
       for (let at = 0; at < size; at += kMaxChunk) {
         (this.#held ??= []).push(size <= kMaxChunk ? chunk : chunk.subarray(at, at + kMaxChunk));
       }
-      if (!this.#reading) this.#pauseBun();
+      if ((flags & kReading) === 0) this.#pauseBun();
       return;
     }
     // Called as a method: net keeps one shared function, not a closure.
@@ -493,51 +548,53 @@ export class BunConnection implements ConnectableHandle {
    * drains both between two reads. A microtask alone would starve ticks.
    */
   #queueDrip(): void {
-    if (this.#dripQueued) return;
-    this.#dripQueued = true;
+    if ((this.#flags & kDripQueued) !== 0) return;
+    this.#flags |= kDripQueued;
     // Made once, and only by connections that ever read this much.
-    process.nextTick(queueMicrotask, this.#dripFn ??= () => this.#drip());
+    const rare = this.#more();
+    process.nextTick(queueMicrotask, rare.dripFn ??= () => this.#drip());
   }
 
   /** Hands over one held slice of a large read, then queues the next. */
   #drip(): void {
-    this.#dripQueued = false;
+    this.#flags &= ~kDripQueued;
     const held = this.#held;
-    if (!this.#reading || this.#closed) return;
+    if ((this.#flags & (kReading | kClosed)) !== kReading) return;
     if (held !== null) {
       const chunk = held.shift()!;
       if (held.length === 0) this.#held = null;
       this.onRead?.(chunk);
     }
     if (this.#held !== null) this.#queueDrip();
-    else if (this.#eof === EOF_PENDING) this.#deliverHeld();
+    else if ((this.#flags & kEof) === kEofPending) this.#deliverHeld();
   }
 
   #onEnd(): void {
-    if (this.#eof !== EOF_NONE || this.#closed) return;
-    this.#eof = EOF_PENDING;
+    const flags = this.#flags;
+    if ((flags & (kEof | kClosed)) !== 0) return;
+    this.#flags = flags | kEofPending;
     // A queued drip delivers the EOF after the slices it still holds.
-    if (this.#reading && !this.#dripQueued) this.#deliverHeld();
+    if ((flags & (kReading | kDripQueued)) === kReading) this.#deliverHeld();
     this.#syncRef();
   }
 
   #onClose(err: BunError | undefined): void {
-    if (this.#closed) return;
+    if ((this.#flags & kClosed) !== 0) return;
     this.#socket = null;
     if (err !== undefined && err !== null) {
       const e = toTransportError(err, "read", "ECONNRESET");
-      this.#deadCode = e.code;
+      this.#more().deadCode = e.code;
       // After EOF the read side is over; the failure belongs to writes only.
-      if (this.#eof !== EOF_DELIVERED) this.onError?.(e);
-      if (!this.#closed) this.#failWrites(e.code);
+      if ((this.#flags & kEofDelivered) === 0) this.onError?.(e);
+      if ((this.#flags & kClosed) === 0) this.#failWrites(e.code);
       return;
     }
     // Bun closes without an `end` event when FIN arrives after our own
     // shutdown: that close is the peer's EOF.
-    this.#deadCode = "EPIPE";
-    if (this.#eof === EOF_NONE) this.#eof = EOF_PENDING;
+    this.#more().deadCode = "EPIPE";
+    if ((this.#flags & kEof) === 0) this.#flags |= kEofPending;
     this.#failWrites("EPIPE");
-    if (this.#reading && !this.#dripQueued) this.#deliverHeld();
+    if ((this.#flags & (kReading | kDripQueued)) === kReading) this.#deliverHeld();
   }
 
   // --- connect ---------------------------------------------------------------
@@ -548,30 +605,31 @@ export class BunConnection implements ConnectableHandle {
    */
   static create(pipe: boolean, bun: BunConnector = bunGlobal()): BunConnection {
     const conn = new BunConnection(pipe ? { local: "", remote: "" } : null);
-    conn.#pending = true;
-    conn.#connector = bun;
+    conn.#flags = kPending;
+    conn.#connect = new ConnectState(bun);
     return conn;
   }
 
   /** See `ConnectableHandle.connect`; only the first call counts. */
   connect(target: TcpConnectOptions | string, done: ConnectCallback): void {
-    const bun = this.#connector;
-    if (bun === null || this.#closed) return;
-    this.#connector = null;
-    this.#connectDone = done;
+    const state = this.#connect;
+    const bun = state?.connector ?? null;
+    if (state === null || bun === null || (this.#flags & kClosed) !== 0) return;
+    state.connector = null;
+    state.done = done;
     if (typeof target === "string") {
       this.#unix = { local: "", remote: target };
-      return this.#start(bun, { unix: bunUnixPath(target) });
+      return this.#start(state, bun, { unix: bunUnixPath(target) });
     }
     this.#unix = null;
     const { host, port, localAddress, localPort } = target;
     if (localAddress === undefined && localPort === undefined) {
-      return this.#start(bun, { hostname: host, port });
+      return this.#start(state, bun, { hostname: host, port });
     }
-    this.#bindRequested = true;
+    state.bindRequested = true;
     // Bun ignores `localPort` without `localAddress`.
     const any = host.includes(":") ? "::" : "0.0.0.0";
-    this.#start(bun, {
+    this.#start(state, bun, {
       hostname: host,
       port,
       localAddress: localAddress ?? any,
@@ -590,15 +648,21 @@ export class BunConnection implements ConnectableHandle {
     bun: BunConnector = bunGlobal(),
   ): BunConnection | TransportError {
     const conn = new BunConnection(null);
-    conn.#pending = true;
-    conn.#adopting = true;
-    conn.#connectDone = done;
-    conn.#start(bun, { fd });
-    return conn.#refusal ?? conn;
+    const state = new ConnectState(null);
+    conn.#flags = kPending;
+    conn.#connect = state;
+    state.adopting = true;
+    state.done = done;
+    conn.#start(state, bun, { fd });
+    return state.refusal ?? conn;
   }
 
-  #start(bun: BunConnector, options: Omit<BunConnectOptions<BunConnection>, "socket">): void {
-    this.#connectInCall = true;
+  #start(
+    state: ConnectState,
+    bun: BunConnector,
+    options: Omit<BunConnectOptions<BunConnection>, "socket">,
+  ): void {
+    state.inCall = true;
     try {
       // With a `connectError` handler Bun rejects this promise as handled.
       bun.connect({
@@ -610,64 +674,69 @@ export class BunConnection implements ConnectableHandle {
     } catch (err) {
       this.#connectFailed(err);
     }
-    this.#connectInCall = false;
+    state.inCall = false;
     // Scheduled only now: Bun may drain microtasks before connect() returns.
-    const early = this.#early;
+    const early = state.early;
     if (early !== undefined) {
-      this.#early = undefined;
+      state.early = undefined;
       queueMicrotask(() => this.#settle(early));
     }
   }
 
   #connected(socket: BunSocket<BunConnection>): void {
-    this.#pending = false;
-    if (this.#closed) {
+    this.#flags &= ~kPending;
+    const state = this.#connect;
+    if (state === null || (this.#flags & kClosed) !== 0) {
       socket.close();
       return;
     }
-    if (this.#adopting) {
+    if (state.adopting) {
       const refusal = refuseAdopted(socket);
       if (refusal !== null) {
         // Bun owns the fd now: closing the socket is the only way to free it.
-        this.#deadCode = refusal.code;
+        this.#more().deadCode = refusal.code;
         socket.close();
-        return this.#refuse(refusal);
+        return this.#refuse(state, refusal);
       }
       if (socket.localAddress === undefined) this.#unix = { local: "", remote: "" };
     }
     this.#socket = socket;
-    this.#opened = true;
-    this.#options?.apply(socket, this.#unix === null);
-    this.#bunRef = this.#options?.refed ?? true;
+    this.#flags |= kOpened;
+    const options = state.options;
+    options?.apply(socket, this.#unix === null);
+    // What Bun now holds: ref'd unless the options unref'd it.
+    if (options !== null && !options.refed) this.#flags |= kBunUnref;
+    else this.#flags &= ~kBunUnref;
     this.#syncRef();
-    if (this.#connectInCall) this.#early = null;
+    if (state.inCall) state.early = null;
     else this.#settle(null);
   }
 
   #connectFailed(err: unknown): void {
-    this.#pending = false;
-    if (this.#closed) return;
+    this.#flags &= ~kPending;
+    const state = this.#connect;
+    if (state === null || (this.#flags & kClosed) !== 0) return;
     const e = toTransportError(err, "connect", "ECONNREFUSED");
     // Node names `bind` when the local address cannot be taken.
     if (
-      this.#bindRequested &&
+      state.bindRequested &&
       (e.code === "EADDRINUSE" || e.code === "EADDRNOTAVAIL" || e.code === "EINVAL")
     ) {
       e.syscall = "bind";
     }
     // Bun says ECONNREFUSED for an fd that is closed or not a socket.
-    const failure = this.#adopting ? notASocket() : e;
-    this.#deadCode = failure.code;
-    this.#refuse(failure);
+    const failure = state.adopting ? notASocket() : e;
+    this.#more().deadCode = failure.code;
+    this.#refuse(state, failure);
   }
 
-  #refuse(err: TransportError): void {
-    if (this.#connectInCall) {
-      if (this.#adopting) {
-        this.#refusal = err;
-        this.#connectDone = null;
+  #refuse(state: ConnectState, err: TransportError): void {
+    if (state.inCall) {
+      if (state.adopting) {
+        state.refusal = err;
+        state.done = null;
       } else {
-        this.#early = err;
+        state.early = err;
       }
       return;
     }
@@ -677,13 +746,15 @@ export class BunConnection implements ConnectableHandle {
   }
 
   #settle(err: TransportError | null): void {
-    const done = this.#connectDone;
+    const state = this.#connect;
+    const done = state === null ? null : state.done;
     if (done === null) return;
-    this.#connectDone = null;
+    // Settled: the connect state is not needed any more.
+    this.#connect = null;
     done(err);
     if (err !== null) {
-      if (!this.#closed) this.#failWrites(err.code);
-    } else if (this.#qHead < this.#qBufs.length || this.#shutdownDone !== null) {
+      if ((this.#flags & kClosed) === 0) this.#failWrites(err.code);
+    } else if (this.#queued() || this.#shutdownWaits()) {
       this.#flush();
     }
   }

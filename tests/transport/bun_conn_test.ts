@@ -171,6 +171,54 @@ test("BunConnection queues partial writes and completes them in order on drain",
   assert.deepEqual(log.at(-1), "fast", "an empty queue and a willing kernel complete at once");
 });
 
+test("BunConnection holds Bun's ref only while reading, writing or shutting down, unless unref'd", async () => {
+  const { socket, conn } = open();
+  assert.deepEqual(socket.calls, ["unref"], "an accepted socket not yet reading is inactive");
+  conn.readStart();
+  conn.readStart();
+  assert.deepEqual(socket.calls, ["unref", "ref"]);
+  conn.readStop();
+  assert.deepEqual(socket.calls, ["unref", "ref", "unref"]);
+  const { log, done } = recorder();
+  socket.room = 1;
+  conn.write(bytes(1, 2, 3), done("a"));
+  assert.deepEqual(socket.calls.at(-1), "ref", "a queued write makes the socket active");
+  socket.drain(Infinity);
+  assert.deepEqual(log, ["a"]);
+  assert.deepEqual(socket.calls.at(-1), "unref", "an emptied queue makes it inactive again");
+  conn.unref();
+  conn.readStart();
+  socket.room = 0;
+  conn.write(bytes(4), done("b"));
+  assert.deepEqual(socket.calls, ["unref", "ref", "unref", "ref", "unref"], "unref() wins");
+  conn.ref();
+  assert.deepEqual(socket.calls.at(-1), "ref");
+  socket.drain(Infinity);
+  assert.deepEqual(log, ["a", "b"]);
+  BunConnection.events.end(socket);
+  assert.deepEqual(socket.calls.at(-1), "unref", "reading ends at EOF");
+  conn.shutdown(done("shutdown"));
+  await microtasks();
+  assert.deepEqual(log, ["a", "b", "shutdown"]);
+  conn.close();
+});
+
+test("BunConnection queues again after its queue has drained, and counts only queued bytes", () => {
+  const { socket, conn } = open();
+  const { log, done } = recorder();
+  assert.equal(conn.bufferedBytes, 0);
+  for (const round of [1, 2, 3]) {
+    socket.room = 2;
+    conn.write(bytes(round, round, round, round), done(`w${round}`));
+    conn.write(bytes(round), done(`x${round}`));
+    assert.equal(conn.bufferedBytes, 3, `round ${round}`);
+    socket.drain(Infinity);
+    assert.equal(conn.bufferedBytes, 0);
+  }
+  assert.deepEqual(log, ["w1", "x1", "w2", "x2", "w3", "x3"]);
+  assert.deepEqual(socket.taken, [1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
+});
+
 test("BunConnection fails queued writes and a waiting shutdown with the read error", async () => {
   const { socket, conn } = open();
   const { log, done } = recorder();
@@ -352,6 +400,35 @@ test("BunConnection connect() without readStart() delivers nothing; only the fir
   // nothing to write is inactive, so (libuv's rule) it stops holding the process.
   assert.deepEqual(socket.calls, ["unref"]);
   assert.equal(calls, 1);
+});
+
+test("BunConnection once connected takes options directly; a later connect() does nothing", async () => {
+  const bun = new ScriptedConnector();
+  const conn = BunConnection.create(false, bun);
+  const { log, done } = recorder();
+  conn.connect({ host: "127.0.0.1", port: 1 }, done("connect"));
+  const socket = bun.open();
+  assert.deepEqual(log, ["connect"]);
+  conn.connect({ host: "127.0.0.1", port: 2 }, done("again"));
+  assert.equal(bun.calls.length, 1);
+  conn.setNoDelay(true);
+  conn.setKeepAlive(true, 2);
+  assert.equal(conn.setTypeOfService(8), true);
+  assert.equal(conn.getTypeOfService(), 8);
+  conn.unref();
+  conn.readStart();
+  conn.ref();
+  assert.deepEqual(socket.calls, [
+    "unref",
+    "noDelay true",
+    "keepAlive true 2000",
+    "tos 8",
+    "ref",
+  ]);
+  conn.write(bytes(7), done("w"));
+  assert.deepEqual(socket.taken, [7]);
+  await microtasks();
+  assert.deepEqual(log, ["connect", "w"]);
 });
 
 test("BunConnection writes and shutdown() before open wait for it, then flush after done", async () => {
