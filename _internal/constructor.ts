@@ -24,6 +24,8 @@ type AnyClass = abstract new (...args: any[]) => any;
  * `ServerResponse` took 273 ns to construct instead of 163. The block guarded
  * by this flag, which stays off, is what they count: 56 assignments, which
  * with V8's slack of 8 make room for 64 fields (a `ClientRequest` has 59).
+ * JavaScriptCore keeps that room for good (about 610 bytes an object), so
+ * objects that live long and in numbers, sockets, are built without it.
  */
 const sizeHint = { on: false };
 
@@ -31,13 +33,39 @@ const sizeHint = { on: false };
  * Builds the constructor `name` whose prototype is `Methods.prototype`, whose
  * static parent is `Parent` (so static methods inherit), and whose body is
  * `init(self, ...args)`. Calling it without `new` constructs, like Node's.
+ * `sized: false` leaves out the size hint (see `sizeHint`).
  */
 export function nodeConstructor<C>(
   name: string,
   Methods: AnyClass,
   Parent: AnyFunction | AnyClass,
   init: (self: never, ...args: never[]) => void,
+  sized = true,
 ): C {
+  const holder = sized ? sizedHolder(name, init) : {
+    [name]: function (this: unknown, ...args: unknown[]): unknown {
+      if (!(this instanceof ctor)) return Reflect.construct(ctor, args);
+      (init as (self: unknown, ...a: unknown[]) => void)(this, ...args);
+      return undefined;
+    },
+  };
+  const ctor = holder[name];
+  Object.defineProperty(ctor, "prototype", { value: Methods.prototype, writable: false });
+  Object.defineProperty(Methods.prototype, "constructor", {
+    value: ctor,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+  Object.setPrototypeOf(ctor, Parent);
+  return ctor as unknown as C;
+}
+
+/** The constructor with the size hint (see sizeHint). */
+function sizedHolder(
+  name: string,
+  init: (self: never, ...args: never[]) => void,
+): Record<string, AnyFunction> {
   const holder = {
     [name]: function (this: Record<string, number>, ...args: unknown[]): unknown {
       if (!(this instanceof ctor)) return Reflect.construct(ctor, args);
@@ -57,13 +85,5 @@ export function nodeConstructor<C>(
     },
   };
   const ctor = holder[name];
-  Object.defineProperty(ctor, "prototype", { value: Methods.prototype, writable: false });
-  Object.defineProperty(Methods.prototype, "constructor", {
-    value: ctor,
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
-  Object.setPrototypeOf(ctor, Parent);
-  return ctor as unknown as C;
+  return holder;
 }
