@@ -33,7 +33,8 @@ import {
   validateNumber,
 } from "../validators.ts";
 import { BlockList } from "./blocklist.ts";
-import { kAdoptHandle, kConnected, kConsumer, kRace } from "./symbols.ts";
+import { kAdoptHandle, kConnected, kConsumer, kRace, kStopReading } from "./symbols.ts";
+import { nextOnreadBuffer, OnreadState } from "./socket_onread.ts";
 import { connectSocket } from "./connect.ts";
 import { normalizeArgs } from "./normalize.ts";
 import { nodeConstructor } from "../constructor.ts";
@@ -65,7 +66,6 @@ const kAfterWrite: unique symbol = Symbol("afterWrite");
 const kAfterWriteFn: unique symbol = Symbol("afterWriteFn");
 const kBytesDispatched: unique symbol = Symbol("bytesDispatched");
 const kBytesRead: unique symbol = Symbol("bytesRead");
-const kDeliverOnread: unique symbol = Symbol("deliverOnread");
 const kKeepAlive: unique symbol = Symbol("keepAlive");
 const kKeepAliveDelay: unique symbol = Symbol("keepAliveDelay");
 const kNoDelay: unique symbol = Symbol("noDelay");
@@ -74,7 +74,6 @@ const kOnError: unique symbol = Symbol("onError");
 const kOnRead: unique symbol = Symbol("onRead");
 const kReading: unique symbol = Symbol("reading");
 const kStartReading: unique symbol = Symbol("startReading");
-const kStopReading: unique symbol = Symbol("stopReading");
 const kOnread: unique symbol = Symbol("onread");
 const kWatchSignal: unique symbol = Symbol("watchSignal");
 const kWire: unique symbol = Symbol("wire");
@@ -237,7 +236,7 @@ class SocketMethods extends Duplex {
     if (consumer !== null) {
       consumer.onData(buf);
     } else if (this[kOnread] !== null) {
-      this[kDeliverOnread](buf);
+      this[kOnread]!.deliver(this, buf);
     } else if (!this.push(buf) && this[kReading]) {
       this[kReading] = false;
       this._handle?.readStop();
@@ -258,39 +257,6 @@ class SocketMethods extends Duplex {
 
   [kOnError](err: TransportError): void {
     this.destroy(errnoException(err.code, err.syscall));
-  }
-
-  /**
-   * The `onread` option: copy into the user's buffer and call their callback
-   * for each filled piece. Like Node, a buffer function is asked for a fresh
-   * buffer once at the start and after every callback; returning false or
-   * pausing stops delivery, and the rest waits for resume().
-   */
-  [kDeliverOnread](data: Buffer): void {
-    const state = this[kOnread]!;
-    const onread = state.options;
-    let offset = 0;
-    while (offset < data.length) {
-      const target = state.buf ??= nextOnreadBuffer(onread);
-      const n = Math.min(target.length, data.length - offset);
-      target.set(data.subarray(offset, offset + n));
-      offset += n;
-      const verdict = onread.callback.call(this, n, target);
-      // Node asks a buffer function for the next buffer right after each callback.
-      if (typeof onread.buffer === "function") state.buf = onread.buffer();
-      if ((verdict === false || this.isPaused()) && offset < data.length) {
-        state.rest = data.subarray(offset);
-        this[kStopReading]();
-        return;
-      }
-      if (verdict === false) this[kStopReading]();
-    }
-    state.rest = null;
-    if (state.eof) {
-      state.eof = false;
-      this.push(null);
-      this.read(0);
-    }
   }
 
   [kStopReading](): void {
@@ -353,7 +319,7 @@ class SocketMethods extends Duplex {
         const rest = onread.rest;
         if (rest !== null) {
           onread.rest = null;
-          this[kDeliverOnread](rest);
+          onread.deliver(this, rest);
         }
         if (onread.rest === null && !this.isPaused()) this[kStartReading]();
       }
@@ -730,28 +696,6 @@ function handleOnRead(this: ConnectionHandle, chunk: Uint8Array | null): void {
 
 function handleOnError(this: ConnectionHandle, err: TransportError): void {
   (this as OwnedHandle)[kOwner]?.[kOnError](err);
-}
-
-/**
- * The `onread` option and its progress, in one field: few sockets have it,
- * and every field a socket carries costs memory on each connection.
- */
-class OnreadState {
-  readonly options: OnRead;
-  /** The buffer being filled; asked for anew after each callback. */
-  buf: Uint8Array | null = null;
-  /** Bytes read that the user's callback has not taken yet. */
-  rest: Buffer | null = null;
-  /** EOF came while `rest` was waiting. */
-  eof = false;
-
-  constructor(options: OnRead) {
-    this.options = options;
-  }
-}
-
-function nextOnreadBuffer(onread: OnRead): Uint8Array {
-  return typeof onread.buffer === "function" ? onread.buffer() : onread.buffer;
 }
 
 /**

@@ -18,3 +18,5 @@ export const kRace: unique symbol = Symbol("race");
  * `pause()` stops the handle.
  */
 export const kConsumer: unique symbol = Symbol("consumer");
+/** Stops the handle reading (a method of the socket). */
+export const kStopReading: unique symbol = Symbol("stopReading");
