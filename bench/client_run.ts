@@ -22,7 +22,7 @@ import process from "node:process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Child, type Command } from "./_lib/child.ts";
+import { Child, type Command, withServerChild } from "./_lib/child.ts";
 import { closingSections, finish, versions } from "./_lib/report.ts";
 import { bundleForNode, niced } from "./_lib/node_bundle.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
@@ -103,21 +103,12 @@ function command(runtime: Runtime, script: string, args: string[]): Command {
 }
 
 /** Runs `body` against a fresh raw responder, which is stopped afterwards. */
-async function withServer(
+function withServer(
   body: (server: Child, port: number) => Promise<Metrics>,
 ): Promise<Metrics> {
   const args = ["--impl=raw", "--bench=hello"];
-  const server = new Child(
-    `${options.server} raw server`,
-    command(options.server, "http_server.ts", args),
-    root,
-  );
-  try {
-    const ready = await server.next("listening", 20_000);
-    return await body(server, Number(ready.port));
-  } finally {
-    await server.stop();
-  }
+  const label = `${options.server} raw server`;
+  return withServerChild(label, command(options.server, "http_server.ts", args), root, body);
 }
 
 /** The server's CPU time and connection counts now. */

@@ -21,7 +21,7 @@ import process from "node:process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Child, type Command } from "./_lib/child.ts";
+import { Child, type Command, withServerChild } from "./_lib/child.ts";
 import { closingSections, finish, versions } from "./_lib/report.ts";
 import { bundleForNode, niced } from "./_lib/node_bundle.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
@@ -131,7 +131,7 @@ function serverCommand(runtime: Runtime, args: string[]): Command {
 }
 
 /** Runs `body` against a fresh server process, which is stopped afterwards. */
-async function withServer(
+function withServer(
   runtime: Runtime,
   impl: Impl,
   bench: Bench,
@@ -150,13 +150,7 @@ async function withServer(
   }
   // Held connections must outlive the GC passes of the idle measurement.
   if (bench === "idle") args.push("--keep-alive-ms=600000");
-  const server = new Child(`${runtime} ${impl} server`, serverCommand(runtime, args), root);
-  try {
-    const ready = await server.next("listening", 20_000);
-    return await body(server, Number(ready.port));
-  } finally {
-    await server.stop();
-  }
+  return withServerChild(`${runtime} ${impl} server`, serverCommand(runtime, args), root, body);
 }
 
 /** The server's CPU time, memory and connection counts now (after GC with `gc`). */

@@ -18,7 +18,7 @@
  */
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { Child, type Command } from "./_lib/child.ts";
+import { Child, type Command, withServerChild } from "./_lib/child.ts";
 import { closingSections, finish, versions } from "./_lib/report.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
 import { askCensus, type Census, censusTables, perConnection } from "./_lib/census.ts";
@@ -103,23 +103,19 @@ function command(runtime: Runtime, script: string, args: string[]): Command {
 }
 
 /** Runs `body` against a fresh server process, which is stopped afterwards. */
-async function withServer(
+function withServer(
   runtime: Runtime,
   impl: Impl,
   body: (server: Child, port: number) => Promise<Metrics>,
   echo = "pipe",
 ): Promise<Metrics> {
-  const server = new Child(
+  const args = [`--impl=${impl}`, `--echo=${echo}`];
+  return withServerChild(
     `${runtime} ${impl} server`,
-    command(runtime, "net_server.ts", [`--impl=${impl}`, `--echo=${echo}`]),
+    command(runtime, "net_server.ts", args),
     root,
+    body,
   );
-  try {
-    const ready = await server.next("listening", 20_000);
-    return await body(server, Number(ready.port));
-  } finally {
-    await server.stop();
-  }
 }
 
 function client(runtime: Runtime, args: string[]): Child {

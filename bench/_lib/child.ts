@@ -119,3 +119,22 @@ export class Child {
     clearTimeout(timer);
   }
 }
+
+/**
+ * Starts the server `command`, waits for its "listening" line, runs `body`
+ * with its port, and stops it whatever `body` did.
+ */
+export async function withServerChild<T>(
+  label: string,
+  command: Command,
+  cwd: string,
+  body: (server: Child, port: number) => Promise<T>,
+): Promise<T> {
+  const server = new Child(label, command, cwd);
+  try {
+    const ready = await server.next("listening", 20_000);
+    return await body(server, Number(ready.port));
+  } finally {
+    await server.stop();
+  }
+}
