@@ -233,10 +233,11 @@ class SocketMethods extends Duplex {
     if (this[kTimeoutMs] !== 0) touch(this);
     const buf = asBuffer(chunk);
     const consumer = this[kConsumer];
+    const onread = this[kOnread];
     if (consumer !== null) {
       consumer.onData(buf);
-    } else if (this[kOnread] !== null) {
-      this[kOnread]!.deliver(this, buf);
+    } else if (onread !== null) {
+      onread.deliver(this, buf);
     } else if (!this.push(buf) && this[kReading]) {
       this[kReading] = false;
       this._handle?.readStop();
@@ -286,9 +287,7 @@ class SocketMethods extends Duplex {
   // deno-lint-ignore no-explicit-any
   override on(event: string | symbol, listener: (...args: any[]) => void): this {
     super.on(event, listener);
-    if (this[kConsumer] !== null && (event === "data" || event === "readable")) {
-      this[kConsumer] = null;
-    }
+    unconsumeFor(this, event);
     return this;
   }
   // deno-lint-ignore no-explicit-any
@@ -298,9 +297,7 @@ class SocketMethods extends Duplex {
   // deno-lint-ignore no-explicit-any
   override prependListener(event: string | symbol, listener: (...args: any[]) => void): this {
     super.prependListener(event, listener);
-    if (this[kConsumer] !== null && (event === "data" || event === "readable")) {
-      this[kConsumer] = null;
-    }
+    unconsumeFor(this, event);
     return this;
   }
 
@@ -311,19 +308,19 @@ class SocketMethods extends Duplex {
 
   override resume(): this {
     super.resume();
+    if (this.destroyed) return this;
     if (this[kConsumer] !== null) {
-      if (!this.destroyed) this[kStartReading]();
-    } else {
-      const onread = this[kOnread];
-      if (onread !== null && !this.destroyed) {
-        const rest = onread.rest;
-        if (rest !== null) {
-          onread.rest = null;
-          onread.deliver(this, rest);
-        }
-        if (onread.rest === null && !this.isPaused()) this[kStartReading]();
-      }
+      this[kStartReading]();
+      return this;
     }
+    const onread = this[kOnread];
+    if (onread === null) return this;
+    const rest = onread.rest;
+    if (rest !== null) {
+      onread.rest = null;
+      onread.deliver(this, rest);
+    }
+    if (onread.rest === null && !this.isPaused()) this[kStartReading]();
     return this;
   }
 
@@ -657,6 +654,13 @@ class SocketMethods extends Duplex {
 }
 
 function noop(): void {}
+
+/** A 'data' or 'readable' listener takes the socket back from its consumer. */
+function unconsumeFor(socket: Socket, event: string | symbol): void {
+  if (socket[kConsumer] !== null && (event === "data" || event === "readable")) {
+    socket[kConsumer] = null;
+  }
+}
 
 // What waits for 'connect' lives out here: closures in a method make V8
 // allocate their scope on every call of it, the common path included.

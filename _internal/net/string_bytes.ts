@@ -45,10 +45,11 @@ export function stringBytes(str: string, encoding?: string | null): Uint8Array {
 /** utf8 bytes in the slab; with `asciiOnly`, null if `str` is not ASCII. */
 function intoSlab(str: string, asciiOnly: boolean): Uint8Array | null {
   // At least one byte per character; up to three.
-  if (kSlabSize - slabUsed < str.length || !encodeAt(str)) {
+  let written = kSlabSize - slabUsed < str.length ? -1 : encodeAt(str);
+  if (written < 0) {
     slab = new Uint8Array(kSlabSize);
     slabUsed = 0;
-    encodeAt(str);
+    written = encodeAt(str);
   }
   // Any character past ASCII takes more than one utf8 byte.
   if (asciiOnly && written !== str.length) return null;
@@ -57,12 +58,8 @@ function intoSlab(str: string, asciiOnly: boolean): Uint8Array | null {
   return slab.subarray(start, slabUsed);
 }
 
-/** Bytes the last encodeAt() wrote. */
-let written = 0;
-
-/** Encodes at the slab's free end (not yet taken); false if it did not fit. */
-function encodeAt(str: string): boolean {
-  const result = encoder.encodeInto(str, slab.subarray(slabUsed));
-  written = result.written;
-  return result.read === str.length;
+/** Encodes at the slab's free end (not yet taken): bytes written, or -1 if it did not fit. */
+function encodeAt(str: string): number {
+  const { read, written } = encoder.encodeInto(str, slab.subarray(slabUsed));
+  return read === str.length ? written : -1;
 }
