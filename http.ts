@@ -127,6 +127,42 @@ export function setMaxIdleHTTPParsers(max: number): void {
 }
 
 /**
+ * The runtime's WHATWG WebSocket client, as Node (22.5 and later) exposes it
+ * on `http`: the same constructor as the global `WebSocket`.
+ *
+ * @example
+ * ```ts
+ * import { WebSocket } from "@x/node-http/http";
+ * console.log(WebSocket === globalThis.WebSocket); // true
+ * ```
+ */
+export const WebSocket: typeof globalThis.WebSocket = globalThis.WebSocket;
+
+/**
+ * The event a `WebSocket` fires when it closes (Node: `http.CloseEvent`, the
+ * global `CloseEvent`).
+ *
+ * @example
+ * ```ts
+ * import { CloseEvent } from "@x/node-http/http";
+ * console.log(new CloseEvent("close", { code: 1000 }).code); // 1000
+ * ```
+ */
+export const CloseEvent: typeof globalThis.CloseEvent = globalThis.CloseEvent;
+
+/**
+ * The event a `WebSocket` fires for each message (Node: `http.MessageEvent`,
+ * the global `MessageEvent`).
+ *
+ * @example
+ * ```ts
+ * import { MessageEvent } from "@x/node-http/http";
+ * console.log(new MessageEvent("message", { data: "hi" }).data); // hi
+ * ```
+ */
+export const MessageEvent: typeof globalThis.MessageEvent = globalThis.MessageEvent;
+
+/**
  * Makes a request (Node: `http.request(url[, options][, callback])` or
  * `http.request(options[, callback])`). Call `end()` to send it.
  *
@@ -197,12 +233,14 @@ export const globalAgent: Agent = getGlobalAgent();
 const http = {
   Agent,
   ClientRequest,
+  CloseEvent,
   createClient,
   get,
   request,
   createServer,
   IncomingMessage,
   maxHeaderSize,
+  MessageEvent,
   METHODS,
   OutgoingMessage,
   Server,
@@ -211,6 +249,7 @@ const http = {
   STATUS_CODES,
   validateHeaderName,
   validateHeaderValue,
+  WebSocket,
 };
 
 Object.defineProperty(http, "globalAgent", {
