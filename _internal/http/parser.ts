@@ -119,6 +119,8 @@ export interface ParserOptions {
 
 /** Handed to `onMessageComplete` when a message has no trailers. */
 const NO_TRAILERS: string[] = Object.freeze([]) as unknown as string[];
+/** `pairs` between sections: frozen, so a push outside a section throws. */
+const NO_PAIRS: string[] = Object.freeze([]) as unknown as string[];
 
 /** Incremental HTTP/1.x request or response parser (see the module doc). */
 export class HTTPParser extends BodyParser {
@@ -189,7 +191,7 @@ export class HTTPParser extends BodyParser {
     this.length = 0;
     this.clHi = 0;
     this.clLo = 0;
-    this.pairs = [];
+    this.pairs = NO_PAIRS;
     this.headerBytes = 0;
     this.extBytes = 0;
     this.span = Span.NONE;
@@ -283,6 +285,18 @@ export class HTTPParser extends BodyParser {
     return (f & (Flag.CHUNKED | Flag.CONTENT_LENGTH)) === 0;
   }
 
+  /**
+   * Lets go of what a section handed out. The strings are slices of the
+   * text decoded from the whole call, so holding one would hold that text:
+   * an idle keep-alive connection would keep its last request's head alive.
+   * Each head and trailer section starts a fresh array of its own.
+   */
+  #release(): void {
+    this.pairs = NO_PAIRS;
+    this.url = "";
+    this.statusMessage = "";
+  }
+
   /** Hands the head out and picks the body framing; next state or < 0. */
   #headersDone(pos: number): number {
     const pairs = this.pairs;
@@ -309,6 +323,7 @@ export class HTTPParser extends BodyParser {
       upgrade: this.upgrade,
       shouldKeepAlive: this.#shouldKeepAlive(),
     });
+    this.#release();
     if (ret === 1) {
       this.flags |= Flag.SKIPBODY;
     } else if (ret === 2) {
@@ -366,6 +381,7 @@ export class HTTPParser extends BodyParser {
       this.trimLater = false;
     }
     this.#handler.onMessageComplete(trailers);
+    this.#release();
     if (this.upgrade) {
       this.stopped = true;
       this.state = DEAD;
