@@ -142,6 +142,8 @@ export class ServerConnection {
   /** An upgrade or CONNECT request waiting for the parser to stop. */
   upgrading: IncomingMessage | null = null;
   paused = false;
+  /** A parse error waiting for the responses already ended to go out. */
+  pendingError: (Error & { code?: string }) | null = null;
 
   constructor(server: HttpServer, socket: Socket) {
     this.server = server;
@@ -214,7 +216,7 @@ export class ServerConnection {
 
   onData(chunk: Buffer): void {
     const parser = this.parser;
-    if (parser === null) return;
+    if (parser === null || this.pendingError !== null) return;
     if (this.messageStart === 0) this.messageStart = loopNow();
     const ret = parser.execute(chunk);
     if (ret < 0) {
@@ -243,7 +245,7 @@ export class ServerConnection {
 
   onEnd(): void {
     const parser = this.parser;
-    if (parser === null) return;
+    if (parser === null || this.pendingError !== null) return;
     const err = parser.finish();
     if (err !== null) {
       this.fail(err);
@@ -310,7 +312,22 @@ export class ServerConnection {
     // The parser stays, failed: if a 'clientError' listener keeps the socket
     // open, each later chunk reports the error again, as in Node.
     if (this.server.emit("clientError", err, socket)) return;
+    this.answerError(err);
+  }
+
+  /**
+   * Responses their handlers already ended go out first, in order; a
+   * response still being written is cut off, as Node does.
+   */
+  answerError(err: Error & { code?: string }): void {
+    const socket = this.socket;
     const res = socket._httpMessage as ServerResponse | null;
+    if (res && res.finished && this.outgoing.every((queued) => queued.finished)) {
+      this.pendingError = err;
+      const last = this.outgoing.length > 0 ? this.outgoing[this.outgoing.length - 1] : res;
+      last.once("finish", () => this.answerError(err));
+      return;
+    }
     if (socket.writable && (!res || !res._headerSent)) {
       let response = kBadRequest;
       if (err.code === "HPE_HEADER_OVERFLOW") response = kHeadersTooLarge;
