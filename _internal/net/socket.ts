@@ -35,6 +35,7 @@ import {
 import { BlockList } from "./blocklist.ts";
 import { kAdoptHandle, kConnected, kConsumer, kRace, kStopReading } from "./symbols.ts";
 import { nextOnreadBuffer, OnreadState } from "./socket_onread.ts";
+import { type PipeSource, syncBulkReads } from "./socket_pipe.ts";
 import { connectSocket } from "./connect.ts";
 import { normalizeArgs } from "./normalize.ts";
 import { nodeConstructor } from "../constructor.ts";
@@ -184,6 +185,8 @@ class SocketMethods extends Duplex {
     (handle as OwnedHandle)[kOwner] = this;
     handle.onRead = handleOnRead;
     handle.onError = handleOnError;
+    // Piped before connecting: the new handle learns it now.
+    if (this.listenerCount("data") !== 0) readersChanged(this, "data", false);
   }
 
   /** Makes `handle` this socket's `_handle` (a new connect, or a new attempt). */
@@ -287,7 +290,7 @@ class SocketMethods extends Duplex {
   // deno-lint-ignore no-explicit-any
   override on(event: string | symbol, listener: (...args: any[]) => void): this {
     super.on(event, listener);
-    unconsumeFor(this, event);
+    readersChanged(this, event, true);
     return this;
   }
   // deno-lint-ignore no-explicit-any
@@ -297,7 +300,25 @@ class SocketMethods extends Duplex {
   // deno-lint-ignore no-explicit-any
   override prependListener(event: string | symbol, listener: (...args: any[]) => void): this {
     super.prependListener(event, listener);
-    unconsumeFor(this, event);
+    readersChanged(this, event, true);
+    return this;
+  }
+  // Removals are watched for bulk reads only (unpipe, a reader leaving).
+  // deno-lint-ignore no-explicit-any
+  override removeListener(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.removeListener(event, listener);
+    readersChanged(this, event, false);
+    return this;
+  }
+  // deno-lint-ignore no-explicit-any
+  override off(event: string | symbol, listener: (...args: any[]) => void): this {
+    return this.removeListener(event, listener);
+  }
+  override removeAllListeners(event?: string | symbol): this {
+    // The emitter tells "all events" from "event undefined" by arity.
+    if (event === undefined) super.removeAllListeners();
+    else super.removeAllListeners(event);
+    readersChanged(this, event ?? "data", false);
     return this;
   }
 
@@ -655,11 +676,16 @@ class SocketMethods extends Duplex {
 
 function noop(): void {}
 
-/** A 'data' or 'readable' listener takes the socket back from its consumer. */
-function unconsumeFor(socket: Socket, event: string | symbol): void {
-  if (socket[kConsumer] !== null && (event === "data" || event === "readable")) {
-    socket[kConsumer] = null;
-  }
+/**
+ * A 'data' or 'readable' listener came or went. One that comes takes the
+ * socket back from its consumer (as Node's http server stops consuming its
+ * socket then); either way the handle learns whether it may read in bulk.
+ */
+function readersChanged(socket: Socket, event: string | symbol, added: boolean): void {
+  if (event !== "data" && event !== "readable") return;
+  if (added) socket[kConsumer] = null;
+  const otherReader = socket[kOnread] !== null || socket[kConsumer] !== null;
+  syncBulkReads(socket as unknown as PipeSource, otherReader);
 }
 
 // What waits for 'connect' lives out here: closures in a method make V8

@@ -60,6 +60,8 @@ const kWriteEnded = 1 << 8;
 const kUserUnref = 1 << 9;
 /** What Bun was last told: set when unref'd (Bun's default is ref'd). */
 const kBunUnref = 1 << 10;
+/** `setBulkReads(true)`: Bun's reads are handed on whole. */
+const kBulk = 1 << 11;
 
 /**
  * `writev` joins this many bytes or fewer into one send: one copy of a few
@@ -73,7 +75,9 @@ const kJoinLimit = 16 * 1024;
  * promise jobs between two reads, so code reacting to one 'data' event
  * (e.g. ending a response, which dumps the rest of the request body) acts
  * before the next arrives. Larger chunks are handed over as views of this
- * size, without copying, each after the work the previous one queued.
+ * size, without copying, each after the work the previous one queued;
+ * with bulk reads on, whole (a pipe cannot tell, and the split and its
+ * hops multiply the stream's per-chunk work about fivefold).
  */
 const kMaxChunk = 64 * 1024;
 
@@ -208,6 +212,11 @@ export class BunConnection implements ConnectableHandle {
       this.#socket?.resume();
     }
     this.#syncRef();
+  }
+
+  setBulkReads(enable: boolean): void {
+    if (enable) this.#flags |= kBulk;
+    else this.#flags &= ~kBulk;
   }
 
   readStop(): void {
@@ -532,7 +541,7 @@ export class BunConnection implements ConnectableHandle {
       return;
     }
     // Called as a method: net keeps one shared function, not a closure.
-    if (size <= kMaxChunk) return this.onRead?.(chunk);
+    if (size <= kMaxChunk || (flags & kBulk) !== 0) return this.onRead?.(chunk);
     const rest: Uint8Array[] = [];
     for (let at = kMaxChunk; at < size; at += kMaxChunk) {
       rest.push(chunk.subarray(at, at + kMaxChunk));

@@ -39,6 +39,13 @@ import { setImmediate } from "node:timers";
  */
 const kMinRead = 1024;
 const kMaxRead = 65536;
+/**
+ * The read size limit with bulk reads on (a piped socket). Each read is an
+ * op and a promise, and the stream above does its per-chunk work once per
+ * read, so larger reads pay off; beyond this the fresh buffer's zeroing
+ * (about 2.3 us per 64 KiB) catches up with what they save.
+ */
+const kBulkMaxRead = 262144;
 /** A read continues in what its buffer has left when at least this much is left. */
 const kMinRest = 512;
 /**
@@ -125,6 +132,9 @@ export class DenoConnection implements ConnectionHandle {
   #eof = false;
   #buf: Uint8Array | null = null;
   #bufSize = kMinRead;
+  #bulk = false;
+  /** Bytes of a bulk read still to hand on after bulk reads were turned off. */
+  #spill: Uint8Array | null = null;
 
   // The write queue: chunk i completes write callback dones[i] (null for all
   // but the last chunk of a writev). Parallel arrays avoid an object per write.
@@ -204,7 +214,23 @@ export class DenoConnection implements ConnectionHandle {
   readStart(): void {
     if (this.#closed || this.#eof) return;
     this.#wantRead = true;
-    if (!this.#reading && this.#conn !== null) this.#readNext();
+    if (this.#reading || this.#conn === null) return;
+    if (this.#spill === null) return this.#readNext();
+    this.#reading = true;
+    process.nextTick(DenoConnection.#readAfterTicks, this);
+  }
+
+  setBulkReads(enable: boolean): void {
+    if (enable === this.#bulk) return;
+    this.#bulk = enable;
+    if (enable || this.#bufSize <= kMaxRead) return;
+    // A read already handed to Deno may still fill a large buffer: #deliver
+    // cuts what it brings.
+    this.#bufSize = kMaxRead;
+    const buf = this.#buf;
+    if (buf !== null && buf.length > kMaxRead && !this.#reading) {
+      this.#buf = buf.subarray(0, kMaxRead);
+    }
   }
 
   readStop(): void {
@@ -237,10 +263,23 @@ export class DenoConnection implements ConnectionHandle {
       return;
     }
     const buf = this.#buf!;
-    const filled = n === buf.length;
-    this.onRead?.(this.#take(buf, n));
+    this.#deliver(this.#take(buf, n), n === buf.length);
+  };
+
+  /**
+   * Hands `chunk` on, then reads on. Without bulk reads, a chunk over 64 KiB
+   * (read before they were turned off) goes in 64 KiB pieces, each after
+   * the tick work of the one before, as separate reads would.
+   */
+  #deliver(chunk: Uint8Array, filled: boolean): void {
+    this.#spill = null;
+    if (chunk.length > kMaxRead && !this.#bulk) {
+      this.#spill = chunk.subarray(kMaxRead);
+      chunk = chunk.subarray(0, kMaxRead);
+    }
+    this.onRead?.(chunk);
     if (!this.#wantRead || this.#reading || this.#closed) return;
-    if (filled) {
+    if (filled || this.#spill !== null) {
       // More is likely waiting in the kernel, and Deno would settle the next
       // read within this same turn: Node runs the process.nextTick work one
       // read queued before the next read's data, so the read waits for it.
@@ -249,11 +288,14 @@ export class DenoConnection implements ConnectionHandle {
     } else {
       this.#readNext();
     }
-  };
+  }
 
   static #readAfterTicks(conn: DenoConnection): void {
     conn.#reading = false;
-    if (conn.#wantRead && !conn.#closed) conn.#readNext();
+    if (!conn.#wantRead || conn.#closed) return;
+    const spill = conn.#spill;
+    if (spill === null) conn.#readNext();
+    else conn.#deliver(spill, true);
   }
 
   static #deliverEof(conn: DenoConnection): void {
@@ -280,7 +322,8 @@ export class DenoConnection implements ConnectionHandle {
     const chunk = buf.subarray(0, n);
     if (n === buf.length) {
       this.#buf = null;
-      if (this.#bufSize < kMaxRead && n >= this.#bufSize) this.#bufSize *= 2;
+      const max = this.#bulk ? kBulkMaxRead : kMaxRead;
+      if (this.#bufSize < max && n >= this.#bufSize) this.#bufSize *= 2;
       return chunk;
     }
     this.#buf = buf.length - n >= kMinRest ? buf.subarray(n) : null;
@@ -479,6 +522,7 @@ export class DenoConnection implements ConnectionHandle {
     this.#closed = true;
     this.#wantRead = false;
     this.#buf = null;
+    this.#spill = null;
     if (this.#conn === null) {
       const cancel = this.#cancel;
       this.#cancel = null;

@@ -47,6 +47,17 @@ export interface ConnectionHandle {
   /** Stops asking the kernel for data, so the peer feels backpressure. */
   readStop(): void;
   /**
+   * Bulk reads, for a reader that cannot observe how the bytes are cut (a
+   * socket whose only consumers are `pipe()` destinations). While enabled,
+   * one `onRead` may carry more than 64 KiB and follow the previous one
+   * without the process.nextTick/microtask work libuv's reads leave room
+   * for; disabled (the default), every chunk is at most 64 KiB, as libuv's
+   * reads are, also for bytes read before the call. Idempotent and cheap:
+   * net calls it whenever the socket's readers change. Optional: a handle
+   * without it always reads as when disabled.
+   */
+  setBulkReads?(enable: boolean): void;
+  /**
    * Queues bytes. The array must not be changed until `done` runs. `done`
    * may run synchronously when the kernel took everything at once.
    */
