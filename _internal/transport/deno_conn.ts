@@ -83,6 +83,32 @@ const kBatchMax = 65536;
 const kCompactAt = 64;
 const kEmpty = new Uint8Array(0);
 
+/**
+ * libuv's close phase, for closes asked for while an EOF is delivered. EOF
+ * comes from a setImmediate (see #onReadDone), and 'end' handlers that end
+ * the socket ask for the close from that immediate's ticks; a close callback
+ * queued with setImmediate then would run a loop turn later, after timers,
+ * where libuv runs it in the same turn's close phase. So each EOF immediate
+ * is followed by one that runs the close callbacks asked for since it began.
+ */
+let eofsDelivering = 0;
+const closePhase: (() => void)[] = [];
+
+function runClosePhase(): void {
+  eofsDelivering--;
+  if (closePhase.length === 0) return;
+  const dones = closePhase.splice(0);
+  for (let i = 0; i < dones.length; i++) {
+    try {
+      dones[i]();
+    } catch (err) {
+      // The rest still run, a turn later, as the error goes up.
+      for (let j = i + 1; j < dones.length; j++) setImmediate(dones[j]);
+      throw err;
+    }
+  }
+}
+
 /** Callbacks still queued when the socket was closed under them. */
 const kCanceled: TransportError = Object.freeze({
   code: "ECANCELED",
@@ -260,6 +286,7 @@ export class DenoConnection implements ConnectionHandle {
       // relies on that order ('end' after a response has been written).
       // setImmediate costs a fifth of a 0 ms timer's CPU on Deno 2.9.6.
       setImmediate(DenoConnection.#deliverEof, this);
+      setImmediate(runClosePhase);
       return;
     }
     const buf = this.#buf!;
@@ -299,6 +326,7 @@ export class DenoConnection implements ConnectionHandle {
   }
 
   static #deliverEof(conn: DenoConnection): void {
+    eofsDelivering++;
     if (!conn.#closed) conn.onRead?.(null);
   }
 
@@ -517,7 +545,10 @@ export class DenoConnection implements ConnectionHandle {
   }
 
   close(done?: () => void): void {
-    if (done !== undefined) setImmediate(done);
+    if (done !== undefined) {
+      if (eofsDelivering > 0) closePhase.push(done);
+      else setImmediate(done);
+    }
     if (this.#closed) return;
     this.#closed = true;
     this.#wantRead = false;
