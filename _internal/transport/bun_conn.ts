@@ -68,6 +68,16 @@ const kBulk = 1 << 11;
  * small chunks costs less than a syscall (and a packet) per chunk.
  */
 const kJoinLimit = 16 * 1024;
+/**
+ * Bun has no writev, and its `write()` copies into the kernel before it
+ * returns, so a batch of up to this many bytes written to an idle socket is
+ * joined in one buffer shared by every connection and sent in one syscall.
+ * For a response head and a 64 KiB body that saves a send and a packet
+ * (about 4 us of kernel time per response measured); a fresh buffer per
+ * join would instead cost the GC far more than the copy.
+ */
+const kScratchSize = 256 * 1024;
+let scratch: Uint8Array | null = null;
 
 /**
  * The most one `onRead` carries. Bun reads up to 512 KiB at once; libuv
@@ -295,10 +305,13 @@ export class BunConnection implements ConnectableHandle {
     if (chunks.length === 1) return this.write(chunks[0], done);
     let total = 0;
     for (let i = 0; i < chunks.length; i++) total += chunks[i].byteLength;
-    if (total <= kJoinLimit) return this.write(join(chunks, total), done);
     if ((this.#flags & kClosed) !== 0) return;
     if (this.#cannotWrite()) return later(done, this.#writeError());
     const socket = this.#socket;
+    if (socket !== null && !this.#queued() && total <= kScratchSize) {
+      return this.#writeJoined(socket, chunks, total, done);
+    }
+    if (total <= kJoinLimit) return this.write(join(chunks, total), done);
     let i = 0;
     let offset = 0;
     if (socket !== null && !this.#queued()) {
@@ -316,6 +329,26 @@ export class BunConnection implements ConnectableHandle {
       this.#enqueue(chunks[i], offset, i === chunks.length - 1 ? done : null);
       offset = 0;
     }
+  }
+
+  /** One send of `chunks` joined in the shared scratch buffer; the kernel's leftover is copied out. */
+  #writeJoined(
+    socket: BunSocket<BunConnection>,
+    chunks: Uint8Array[],
+    total: number,
+    done: DoneCallback,
+  ): void {
+    const buf = scratch ??= new Uint8Array(kScratchSize);
+    let at = 0;
+    for (let i = 0; i < chunks.length; i++) {
+      buf.set(chunks[i], at);
+      at += chunks[i].byteLength;
+    }
+    const n = socket.write(buf, 0, total);
+    if (n === total) return done(null);
+    if (n < 0 || this.#socket !== socket) return later(done, this.#writeError());
+    // The scratch is the next write's: what the kernel left is kept apart.
+    this.#enqueue(buf.slice(n, total), 0, done);
   }
 
   shutdown(done: DoneCallback): void {

@@ -22,6 +22,8 @@ class ScriptedSocket implements BunSocket<BunConnection> {
   data!: BunConnection;
   room = Infinity;
   taken: number[] = [];
+  /** Calls of write(): Bun sends once per call. */
+  writes = 0;
   paused = false;
   shut = false;
   gone = false;
@@ -37,6 +39,7 @@ class ScriptedSocket implements BunSocket<BunConnection> {
   remoteFamily: string | undefined = "IPv4";
 
   write(bytes: Uint8Array, offset = 0, length = bytes.byteLength - offset): number {
+    this.writes++;
     if (this.shut || this.gone) return -1;
     const n = Math.min(length, this.room);
     this.room -= n;
@@ -169,6 +172,31 @@ test("BunConnection queues partial writes and completes them in order on drain",
   assert.deepEqual(socket.taken, expected);
   conn.write(bytes(9), done("fast"));
   assert.deepEqual(log.at(-1), "fast", "an empty queue and a willing kernel complete at once");
+});
+
+test("BunConnection writev sends a head and a large body in one write; what the kernel leaves stays intact", () => {
+  const first = open();
+  const second = open();
+  const { log, done } = recorder();
+  first.socket.room = 1000;
+  const head = new Uint8Array(100).fill(1);
+  const body = new Uint8Array(30_000).fill(2);
+  first.conn.writev([head, body], done("first"));
+  assert.equal(first.socket.writes, 1, "one send for the whole batch");
+  assert.equal(first.conn.bufferedBytes, 29_100);
+  // Another connection's batch goes through the same join buffer meanwhile.
+  second.conn.writev([new Uint8Array(50).fill(3), new Uint8Array(20_000).fill(4)], done("second"));
+  assert.equal(second.socket.writes, 1);
+  assert.deepEqual(log, ["second"]);
+  first.socket.drain(Infinity);
+  assert.deepEqual(log, ["second", "first"]);
+  const taken = first.socket.taken;
+  assert.equal(taken.length, 30_100);
+  assert.ok(taken.slice(0, 100).every((b) => b === 1));
+  assert.ok(
+    taken.slice(100).every((b) => b === 2),
+    "the leftover was kept apart from the join buffer",
+  );
 });
 
 test("BunConnection holds Bun's ref only while reading, writing or shutting down, unless unref'd", async () => {
