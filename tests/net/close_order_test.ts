@@ -30,61 +30,51 @@ function busyWait(ms: number): void {
   }
 }
 
+/**
+ * A client ends its side; the server's socket runs `onEnd` in its 'end'
+ * handler and records into the list it is given. Resolves with the events
+ * as they stood when the server's socket closed ('close' is recorded too).
+ */
+async function eventsAfterPeerEnd(onEnd: (events: string[]) => void): Promise<string[]> {
+  const events: string[] = [];
+  const closed = Promise.withResolvers<string[]>();
+  const server = net.createServer((socket: Socket) => {
+    socket.resume();
+    socket.on("end", () => onEnd(events));
+    socket.on("close", () => {
+      events.push("close");
+      closed.resolve([...events]);
+    });
+  });
+  const port = await listen(server, 0, "127.0.0.1");
+  const client = net.connect(port, "127.0.0.1");
+  try {
+    await once(client, "connect");
+    client.end();
+    return await closed.promise;
+  } finally {
+    client.destroy();
+    await closeServer(server);
+  }
+}
+
 test("net.Socket emits 'close' before a 1 ms timer set in its 'end' handler when the peer ends", {
   skip: timerOrder,
 }, async () => {
-  const events: string[] = [];
-  const closed = Promise.withResolvers<void>();
-  const server = net.createServer((socket: Socket) => {
-    socket.resume();
-    socket.on("end", () => {
-      events.push("end");
-      setTimeout(() => events.push("timer"), 1);
-      busyWait(3);
-    });
-    socket.on("close", () => {
-      events.push("close");
-      closed.resolve();
-    });
+  const events = await eventsAfterPeerEnd((events) => {
+    events.push("end");
+    setTimeout(() => events.push("timer"), 1);
+    busyWait(3);
   });
-  const port = await listen(server, 0, "127.0.0.1");
-  const client = net.connect(port, "127.0.0.1");
-  try {
-    await once(client, "connect");
-    client.end();
-    await closed.promise;
-    assert.deepEqual(events, ["end", "close"]);
-  } finally {
-    client.destroy();
-    await closeServer(server);
-  }
+  assert.deepEqual(events, ["end", "close"]);
 });
 
 test("net.Socket emits 'close' after the nextTick and promise work of its 'end' handler", async () => {
-  const events: string[] = [];
-  const closed = Promise.withResolvers<void>();
-  const server = net.createServer((socket: Socket) => {
-    socket.resume();
-    socket.on("end", () => {
-      process.nextTick(() => {
-        events.push("tick");
-        queueMicrotask(() => events.push("microtask"));
-      });
-    });
-    socket.on("close", () => {
-      events.push("close");
-      closed.resolve();
+  const events = await eventsAfterPeerEnd((events) => {
+    process.nextTick(() => {
+      events.push("tick");
+      queueMicrotask(() => events.push("microtask"));
     });
   });
-  const port = await listen(server, 0, "127.0.0.1");
-  const client = net.connect(port, "127.0.0.1");
-  try {
-    await once(client, "connect");
-    client.end();
-    await closed.promise;
-    assert.deepEqual(events, ["tick", "microtask", "close"]);
-  } finally {
-    client.destroy();
-    await closeServer(server);
-  }
+  assert.deepEqual(events, ["tick", "microtask", "close"]);
 });
