@@ -311,7 +311,7 @@ export class BunConnection implements ConnectableHandle {
     if (socket !== null && !this.#queued() && total <= kScratchSize) {
       return this.#writeJoined(socket, chunks, total, done);
     }
-    if (total <= kJoinLimit) return this.write(join(chunks, total), done);
+    if (total <= kJoinLimit) return this.write(join(chunks, new Uint8Array(total)), done);
     let i = 0;
     let offset = 0;
     if (socket !== null && !this.#queued()) {
@@ -338,12 +338,7 @@ export class BunConnection implements ConnectableHandle {
     total: number,
     done: DoneCallback,
   ): void {
-    const buf = scratch ??= new Uint8Array(kScratchSize);
-    let at = 0;
-    for (let i = 0; i < chunks.length; i++) {
-      buf.set(chunks[i], at);
-      at += chunks[i].byteLength;
-    }
+    const buf = join(chunks, scratch ??= new Uint8Array(kScratchSize));
     const n = socket.write(buf, 0, total);
     if (n === total) return done(null);
     if (n < 0 || this.#socket !== socket) return later(done, this.#writeError());
@@ -832,8 +827,8 @@ export class BunConnection implements ConnectableHandle {
   };
 }
 
-function join(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
+/** Copies `chunks` one after another to the start of `out`, and returns `out`. */
+function join(chunks: Uint8Array[], out: Uint8Array): Uint8Array {
   let at = 0;
   for (let i = 0; i < chunks.length; i++) {
     out.set(chunks[i], at);
