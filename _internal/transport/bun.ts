@@ -59,6 +59,7 @@ const capabilities: Capabilities = Object.freeze({
   reset: true, // A pending connect op holds the event loop; Deno aborts it on close, Bun cannot.
   unrefPendingConnect: false,
   cancelPendingConnect: false,
+  stringSlab: "write",
 });
 
 /**

@@ -49,7 +49,7 @@ function detectCapabilities(): Capabilities {
     reset: false, // A pending connect op holds the event loop; Deno aborts it on close, Bun cannot.
     unrefPendingConnect: false,
     cancelPendingConnect: true,
-    stringSlab: true,
+    stringSlab: "encodeInto",
   });
 }
 

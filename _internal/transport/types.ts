@@ -166,12 +166,13 @@ export interface Capabilities {
   /** `close()` on a handle still connecting releases the process at once. */
   cancelPendingConnect: boolean;
   /**
-   * Strings written to sockets are cheaper encoded into a shared slab with
-   * `TextEncoder.encodeInto()` than through `Buffer.from()` (Deno, whose
-   * Buffer encodes in JS; Bun's `Buffer.from()` is native and its typed
-   * array views cost more than that). Absent means false.
+   * How strings written to sockets become bytes most cheaply: encoded into a
+   * shared slab with `TextEncoder.encodeInto()` (Deno, whose `Buffer`
+   * encodes in JS), or with `Buffer#write()` into a slab (Bun, where that is
+   * native and `Buffer.from()` costs an allocation more). Absent means
+   * `Buffer.from()`.
    */
-  stringSlab?: boolean;
+  stringSlab?: "encodeInto" | "write";
 }
 
 /** A runtime's socket layer. */

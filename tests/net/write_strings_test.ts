@@ -41,6 +41,7 @@ const samples: [string, BufferEncoding | undefined][] = [
   ["caf\u00e9 \u20ac", "utf8"],
   ["caf\u00e9 latin1 \u00ff", "latin1"],
   ["ascii only", "latin1"],
+  ["\u20ac\u0100 latin1 keeps the low byte", "latin1"],
   ["binary \u00e9", "binary"],
   ["ascii \u00e9 keeps the low byte", "ascii"],
   ["68656c6c6f", "hex"],
