@@ -1,0 +1,154 @@
+/**
+ * An Express 5 application, unchanged, bundled by scripts/bundle.mjs so that
+ * Express's own `require("http")` gets this library, runs on the current
+ * runtime. Node (the machine's, which npm needs anyway) runs the same file
+ * with its own http, and every response must match Node's byte for byte,
+ * Date aside: routing, JSON and text bodies (sized and chunked uploads),
+ * sendFile with ranges, piped streams, redirects, errors, HEAD, HTTP/1.0,
+ * pipelining and a malformed request.
+ *
+ * @module
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { once } from "node:events";
+import process from "node:process";
+import type { ChildProcess } from "node:child_process";
+import { maskDate, RawClient } from "../_util/wire.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const fixtures = join(root, "tests", "http", "fixtures");
+const app = join(fixtures, "express_app.cjs");
+
+interface Running {
+  child: ChildProcess;
+  port: number;
+}
+
+/** Starts `cmd args` and waits for its "listening PORT" line. */
+async function start(cmd: string, args: string[]): Promise<Running> {
+  const child = spawn(cmd, args, {
+    env: { ...process.env, FIXTURE_DIR: fixtures, NO_COLOR: "1" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr!.on("data", (d) => err += d);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on("exit", (code) => reject(new Error(`${cmd} exited (${code}): ${err}`)));
+  });
+  return { child, port };
+}
+
+async function stop(running: Running | undefined): Promise<void> {
+  if (!running || running.child.exitCode !== null) return;
+  const exited = once(running.child, "exit");
+  running.child.stdin!.end();
+  await exited;
+}
+
+let dir: string;
+let ours: Running | undefined;
+let node: Running | undefined;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "node-http-express-"));
+  const bundle = join(dir, "express_app.cjs");
+  const built = spawnSync("node", [join(root, "scripts", "bundle.mjs"), app, "-o", bundle], {
+    encoding: "utf8",
+  });
+  assert.equal(built.status, 0, built.stderr);
+  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+  [ours, node] = await Promise.all([
+    start(process.execPath, isDeno ? ["run", "-A", bundle] : [bundle]),
+    start("node", [app]),
+  ]);
+});
+
+after(async () => {
+  await Promise.all([stop(ours), stop(node)]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Everything a server sends back for `wire`, until it closes the connection. */
+async function exchange(port: number, wire: string): Promise<string> {
+  const client = new RawClient(port);
+  try {
+    client.write(wire);
+    await client.closed;
+    return maskDate(client.text);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Sends `wire` to both servers; ours must answer exactly as Node does. */
+async function sameAsNode(wire: string): Promise<string> {
+  const [got, want] = await Promise.all([exchange(ours!.port, wire), exchange(node!.port, wire)]);
+  assert.equal(got, want);
+  return got;
+}
+
+const close = "Host: localhost\r\nConnection: close\r\n";
+
+test("the bundle serves through this library's sockets", async () => {
+  const text = await exchange(ours!.port, `GET /impl HTTP/1.1\r\n${close}\r\n`);
+  const body = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4));
+  assert.deepEqual(body, { socket: true, request: true, response: true, handle: body.handle });
+  assert.match(body.handle, /^(Deno|Bun)Connection$/);
+});
+
+test("Express: routes, params, query, redirects and errors answer as on Node", async () => {
+  assert.match(await sameAsNode(`GET /hello HTTP/1.1\r\n${close}\r\n`), /\r\n\r\nhello world$/);
+  await sameAsNode(`HEAD /hello HTTP/1.1\r\n${close}\r\n`);
+  assert.match(await sameAsNode(`GET /users/42?x=1&y=2 HTTP/1.1\r\n${close}\r\n`), /"id":"42"/);
+  assert.match(await sameAsNode(`GET /redirect HTTP/1.1\r\n${close}\r\n`), /^HTTP\/1\.1 302/);
+  assert.match(await sameAsNode(`GET /boom HTTP/1.1\r\n${close}\r\n`), /^HTTP\/1\.1 500/);
+  assert.match(await sameAsNode(`GET /nothing HTTP/1.1\r\n${close}\r\n`), /^HTTP\/1\.1 404/);
+  assert.match(await sameAsNode(`GET /hello HTTP/1.0\r\n\r\n`), /^HTTP\/1\.1 200/);
+});
+
+test("Express: JSON and text bodies, sized and chunked, parse as on Node", async () => {
+  const json = '{"a":[1,2],"b":"\u00e9"}';
+  const sized = `POST /echo HTTP/1.1\r\n${close}Content-Type: application/json\r\n` +
+    `Content-Length: ${new TextEncoder().encode(json).length}\r\n\r\n` +
+    String.fromCharCode(...new TextEncoder().encode(json));
+  assert.match(await sameAsNode(sized), /^HTTP\/1\.1 201[^]*"b":"/);
+  const chunked = `POST /echo HTTP/1.1\r\n${close}Content-Type: text/plain\r\n` +
+    "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n";
+  assert.match(await sameAsNode(chunked), /"body":"hello world"/);
+  // JSON.parse's message differs between JavaScript engines: only the status is compared.
+  const bad = `POST /echo HTTP/1.1\r\n${close}Content-Type: application/json\r\n` +
+    "Content-Length: 5\r\n\r\n{bad}";
+  const [got, want] = await Promise.all([exchange(ours!.port, bad), exchange(node!.port, bad)]);
+  assert.equal(got.slice(0, got.indexOf("\r\n")), want.slice(0, want.indexOf("\r\n")));
+});
+
+test("Express: sendFile with and without a range, and a piped stream, as on Node", async () => {
+  assert.match(await sameAsNode(`GET /file HTTP/1.1\r\n${close}\r\n`), /lazy dog\.\n$/);
+  assert.match(
+    await sameAsNode(`GET /file HTTP/1.1\r\n${close}Range: bytes=4-8\r\n\r\n`),
+    /^HTTP\/1\.1 206[^]*\r\n\r\nquick$/,
+  );
+  assert.match(
+    await sameAsNode(`GET /stream HTTP/1.1\r\n${close}\r\n`),
+    /Transfer-Encoding: chunked[^]*one\n\r\n/,
+  );
+});
+
+test("Express: pipelined keep-alive requests and a malformed one answer as on Node", async () => {
+  const two = "GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n" +
+    `GET /users/7 HTTP/1.1\r\n${close}\r\n`;
+  assert.equal((await sameAsNode(two)).match(/HTTP\/1\.1 200/g)?.length, 2);
+  assert.match(await sameAsNode("GET /hello HTTP/1.1\r\nHost : x\r\n\r\n"), /^HTTP\/1\.1 400/);
+});
