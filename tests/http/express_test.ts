@@ -11,50 +11,24 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { once } from "node:events";
-import process from "node:process";
-import type { ChildProcess } from "node:child_process";
 import { maskDate, RawClient } from "../_util/wire.ts";
+import { bundle, onThisRuntime, type Program, start, stop } from "../_util/bundle.ts";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const fixtures = join(root, "tests", "http", "fixtures");
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const app = join(fixtures, "express_app.cjs");
 
 interface Running {
-  child: ChildProcess;
+  program: Program;
   port: number;
 }
 
-/** Starts `cmd args` and waits for its "listening PORT" line. */
-async function start(cmd: string, args: string[]): Promise<Running> {
-  const child = spawn(cmd, args, {
-    env: { ...process.env, FIXTURE_DIR: fixtures, NO_COLOR: "1" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stderr!.on("data", (d) => err += d);
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on("exit", (code) => reject(new Error(`${cmd} exited (${code}): ${err}`)));
-  });
-  return { child, port };
-}
-
-async function stop(running: Running | undefined): Promise<void> {
-  if (!running || running.child.exitCode !== null) return;
-  const exited = once(running.child, "exit");
-  running.child.stdin!.end();
-  await exited;
+async function serve(cmd: string, args: string[]): Promise<Running> {
+  const program = await start(cmd, args, { FIXTURE_DIR: fixtures }, /listening \d+/);
+  return { program, port: Number(/listening (\d+)/.exec(program.stdout())![1]) };
 }
 
 let dir: string;
@@ -63,20 +37,13 @@ let node: Running | undefined;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "node-http-express-"));
-  const bundle = join(dir, "express_app.cjs");
-  const built = spawnSync("node", [join(root, "scripts", "bundle.mjs"), app, "-o", bundle], {
-    encoding: "utf8",
-  });
-  assert.equal(built.status, 0, built.stderr);
-  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-  [ours, node] = await Promise.all([
-    start(process.execPath, isDeno ? ["run", "-A", bundle] : [bundle]),
-    start("node", [app]),
-  ]);
+  const bundled = join(dir, "express_app.cjs");
+  bundle(app, bundled);
+  [ours, node] = await Promise.all([serve(...onThisRuntime(bundled)), serve("node", [app])]);
 });
 
 after(async () => {
-  await Promise.all([stop(ours), stop(node)]);
+  await Promise.all([stop(ours?.program), stop(node?.program)]);
   rmSync(dir, { recursive: true, force: true });
 });
 
