@@ -30,7 +30,13 @@ import {
 import { setMaxIdleParsers } from "./_internal/http/server_connection.ts";
 import { httpFlags } from "./_internal/node_flags.ts";
 import { ClientRequest } from "./_internal/http/client.ts";
-import { Agent, getGlobalAgent, setGlobalAgent } from "./_internal/http/agent.ts";
+import {
+  Agent,
+  getGlobalAgent,
+  setGlobalAgent,
+  setGlobalProxyFromEnv as setGlobalProxy,
+} from "./_internal/http/agent.ts";
+import type { ProxyEnv } from "./_internal/http/proxy.ts";
 import { createClient } from "./_internal/http/legacy_client.ts";
 import { validateInteger } from "./_internal/validators.ts";
 
@@ -62,6 +68,7 @@ export type {
   ServerResponseConstructor,
 } from "./_internal/http/server_response.ts";
 export type { LegacyClient } from "./_internal/http/legacy_client.ts";
+export type { ProxyEnv } from "./_internal/http/proxy.ts";
 
 /**
  * `http.Server` (Node: a `net.Server` speaking HTTP/1).
@@ -229,6 +236,41 @@ export function get(
  */
 export const globalAgent: Agent = getGlobalAgent();
 
+/**
+ * Routes the global agent through the http proxy named by `proxyEnv`
+ * (Node 25.4+: `http.setGlobalProxyFromEnv([proxyEnv])`, "Built-in Proxy
+ * Support"). `proxyEnv` defaults to `process.env`; `http_proxy` beats
+ * `HTTP_PROXY`, and `no_proxy`/`NO_PROXY` lists hosts that go direct. Returns
+ * a function that puts the previous global agent back. Without any proxy
+ * set, it changes nothing. Unlike Node, the runtime's `fetch()` is not
+ * affected (its dispatcher is not ours), and an https proxy is only
+ * validated.
+ *
+ * @example
+ * ```ts
+ * import http from "@x/node-http/http";
+ *
+ * // A forward proxy: it receives the absolute URL and answers itself.
+ * const proxy = http.createServer((req, res) => res.end(`via proxy: ${req.url}`));
+ * proxy.listen(0, "127.0.0.1", () => {
+ *   const { port } = proxy.address() as { port: number };
+ *   const restore = http.setGlobalProxyFromEnv({ http_proxy: `http://127.0.0.1:${port}` });
+ *   http.get("http://example.invalid/page", (res) => {
+ *     res.setEncoding("utf8");
+ *     res.on("data", (d) => console.log(d)); // via proxy: http://example.invalid/page
+ *     res.on("end", () => {
+ *       http.globalAgent.destroy();
+ *       restore();
+ *       proxy.close();
+ *     });
+ *   });
+ * });
+ * ```
+ */
+export function setGlobalProxyFromEnv(proxyEnv?: ProxyEnv): () => void {
+  return setGlobalProxy(proxyEnv);
+}
+
 /** The module object: what Node code gets when it requires http. */
 const http = {
   Agent,
@@ -245,6 +287,7 @@ const http = {
   OutgoingMessage,
   Server,
   ServerResponse,
+  setGlobalProxyFromEnv,
   setMaxIdleHTTPParsers,
   STATUS_CODES,
   validateHeaderName,

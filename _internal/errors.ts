@@ -405,6 +405,23 @@ export const ERR_HTTP_SOCKET_ASSIGNED = define(
   Error,
   () => "ServerResponse has an already assigned socket",
 );
+/** Node's proxy configuration error; the message is given whole (Node's `'%s'`). */
+export const ERR_PROXY_INVALID_CONFIG = define(
+  "ERR_PROXY_INVALID_CONFIG",
+  Error,
+  (message: string) => message,
+);
+
+/** Node's TypeError for a string `URL` cannot parse; `input` holds the string. */
+export const ERR_INVALID_URL = define(
+  "ERR_INVALID_URL",
+  TypeError,
+  (_input: string) => "Invalid URL",
+  (err, input) => {
+    err.input = input;
+  },
+);
+
 export const ERR_HTTP_REQUEST_TIMEOUT = define(
   "ERR_HTTP_REQUEST_TIMEOUT",
   Error,

@@ -6,6 +6,7 @@
  * @module
  */
 import process from "node:process";
+import { transport } from "./transport/select.ts";
 
 /** The value of `--name=value` (or true for a bare `--name`), else undefined. */
 export function nodeFlag(name: string): string | true | undefined {
@@ -37,4 +38,15 @@ export function httpFlags(): { maxHeaderSize: number; insecureHTTPParser: boolea
     };
   }
   return http;
+}
+
+/**
+ * An environment variable Node reads at startup (`NODE_USE_ENV_PROXY`, ...).
+ * Where reading it needs a permission the program was not given (Deno
+ * without `--allow-env`), it reads as unset: importing this library never
+ * prompts or throws for it.
+ */
+export function startupEnv(name: string): string | undefined {
+  const current = transport();
+  return current.readEnv ? current.readEnv(name) : process.env[name];
 }

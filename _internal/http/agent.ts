@@ -9,11 +9,22 @@
  * @module
  */
 import { EventEmitter } from "node:events";
-import { Socket } from "../net/socket.ts";
+import process from "node:process";
+import { createConnection as netConnect, Socket } from "../net/socket.ts";
 import { type AnyOptions, normalizeArgs } from "../net/normalize.ts";
 import { isIP } from "../net/ip.ts";
 import { nodeConstructor } from "../constructor.ts";
-import { validateNumber, validateOneOf, validateString } from "../validators.ts";
+import { nodeFlag, startupEnv } from "../node_flags.ts";
+import { validateNumber, validateObject, validateOneOf, validateString } from "../validators.ts";
+import { ERR_PROXY_INVALID_CONFIG } from "../errors.ts";
+import {
+  checkShouldUseProxy,
+  parseProxyConfigFromEnv,
+  parseProxyUrl,
+  type ProxyConfig,
+  type ProxyEnv,
+  startupProxyEnv,
+} from "./proxy.ts";
 
 /** Options of `new http.Agent()`; any others go on to `createConnection()`. */
 export interface AgentOptions {
@@ -50,6 +61,14 @@ export interface AgentOptions {
    * used one, `'fifo'` the least recently used one. Default: `'lifo'`.
    */
   scheduling?: "fifo" | "lifo";
+  /**
+   * Proxy settings, read once here (Node 24.5+): `HTTP_PROXY`/`http_proxy`
+   * for http: requests (lower case wins), `HTTPS_PROXY`/`https_proxy`, and
+   * `NO_PROXY`/`no_proxy`. `process.env` or any object; anything else (or
+   * none) means no proxy. Throws ERR_PROXY_INVALID_CONFIG for a proxy URL
+   * that does not parse or has CR/LF.
+   */
+  proxyEnv?: ProxyEnv | null;
   /** Idle timeout in milliseconds set on each socket the agent creates. */
   timeout?: number;
   /** The port of requests that name none. Default: `80`. */
@@ -84,6 +103,8 @@ type KeylogListener = (this: Socket, line: unknown) => void;
 /** Options a queued request carries, so a socket freed elsewhere can be made for it. */
 const kRequestOptions: unique symbol = Symbol("requestOptions");
 const kOnKeylog: unique symbol = Symbol("onkeylog");
+/** The agent's parsed proxy settings (Node keeps them under the same private name). */
+const kProxyConfig: unique symbol = Symbol("kProxyConfig");
 
 type QueuedRequest = AgentRequest & { [kRequestOptions]?: AnyOptions };
 
@@ -134,11 +155,20 @@ class AgentMethods extends EventEmitter {
   declare totalSocketCount: number;
   declare agentKeepAliveTimeoutBuffer: number;
   declare [kOnKeylog]: KeylogListener | undefined;
+  declare [kProxyConfig]: ProxyConfig | null | undefined;
 
-  /** Opens a connection; Node's default is `net.createConnection`. */
+  /**
+   * Opens a connection; Node's default is `net.createConnection`. With a
+   * proxy that applies to these options, it connects to the proxy instead,
+   * passing on nothing but the proxy's host and port (as Node does).
+   */
   createConnection(...args: unknown[]): Socket {
     const normalized = normalizeArgs(args);
     const options = normalized[0];
+    const proxy = this[kProxyConfig];
+    if (proxy && checkShouldUseProxy(proxy, options)) {
+      return connectToProxy(proxy, normalized[1] as CreateSocketCallback | null)!;
+    }
     const socket = new Socket(options);
     if (options.timeout) socket.setTimeout(options.timeout);
     return socket.connect(normalized);
@@ -312,6 +342,24 @@ class AgentMethods extends EventEmitter {
   }
 }
 
+/**
+ * A connection to an http: proxy. An https: proxy would need TLS, which this
+ * library has not: the request then fails with an error rather than quietly
+ * going direct.
+ */
+function connectToProxy(proxy: ProxyConfig, cb: CreateSocketCallback | null): Socket | undefined {
+  const { host, port } = proxy.proxyConnectionOptions;
+  if (proxy.protocol === "http:") {
+    return cb ? netConnect({ host, port }, cb) : netConnect({ host, port });
+  }
+  const err = new ERR_PROXY_INVALID_CONFIG(
+    `Proxy ${proxy.protocol}//${host}:${port} needs TLS, which this library does not support`,
+  );
+  if (!cb) throw err;
+  cb(err);
+  return undefined;
+}
+
 function setRequestSocket(agent: Agent, req: AgentRequest, socket: Socket): void {
   req.onSocket(socket);
   const agentTimeout = agent.options.timeout || 0;
@@ -467,6 +515,10 @@ function initAgent(self: Agent, options?: AgentOptions): void {
   self.maxTotalSockets = opts.maxTotalSockets;
   self.totalSocketCount = 0;
   self.agentKeepAliveTimeoutBuffer = timeoutBuffer(opts.agentKeepAliveTimeoutBuffer);
+  const proxyEnv = opts.proxyEnv;
+  if (typeof proxyEnv === "object" && proxyEnv !== null) {
+    self[kProxyConfig] = parseProxyConfigFromEnv(proxyEnv, self.protocol);
+  }
   validateOneOf(self.scheduling, "scheduling", ["fifo", "lifo"]);
   if (self.maxTotalSockets !== undefined) {
     validateNumber(self.maxTotalSockets, "maxTotalSockets", 1);
@@ -522,8 +574,42 @@ export const Agent: AgentConstructor = nodeConstructor(
 );
 Agent.defaultMaxSockets = Infinity;
 
+/** The options of Node 25's global agents: keep-alive, most recent socket first, 5 s idle. */
+function newGlobalAgent(proxyEnv: ProxyEnv | undefined): Agent {
+  return new Agent({ keepAlive: true, scheduling: "lifo", timeout: 5000, proxyEnv });
+}
+
+/**
+ * `--use-env-proxy` / `--no-use-env-proxy` when given: NODE_OPTIONS on Deno,
+ * also `process.execArgv` on Bun.
+ */
+function useEnvProxyFlag(): boolean | undefined {
+  if (nodeFlag("--no-use-env-proxy") !== undefined) return false;
+  if (nodeFlag("--use-env-proxy") !== undefined) return true;
+  return undefined;
+}
+
+/** What Node reads of the environment at startup for the global agent's proxy. */
+function startupProxyVariables(): ProxyEnv {
+  const env: ProxyEnv = {};
+  for (const name of kStartupProxyVariables) env[name] = startupEnv(name);
+  return env;
+}
+
+const kStartupProxyVariables = [
+  "NODE_USE_ENV_PROXY",
+  "http_proxy",
+  "HTTP_PROXY",
+  "https_proxy",
+  "HTTPS_PROXY",
+  "no_proxy",
+  "NO_PROXY",
+];
+
 /** Node 25's global agent: keep-alive, most recently used socket first, 5 s idle timeout. */
-export let globalAgent: Agent = new Agent({ keepAlive: true, scheduling: "lifo", timeout: 5000 });
+export let globalAgent: Agent = newGlobalAgent(
+  startupProxyEnv(startupProxyVariables(), useEnvProxyFlag()),
+);
 
 /** The agent requests use when they name none (`http.globalAgent`). */
 export function getGlobalAgent(): Agent {
@@ -533,4 +619,36 @@ export function getGlobalAgent(): Agent {
 /** Replaces the global agent (the setter behind `http.globalAgent = agent`). */
 export function setGlobalAgent(agent: Agent): void {
   globalAgent = agent;
+}
+
+/** The proxy settings an agent was built with, if any (for ClientRequest). */
+export function agentProxyConfig(agent: unknown): ProxyConfig | null | undefined {
+  if (typeof agent !== "object" || agent === null) return undefined;
+  return (agent as { [kProxyConfig]?: ProxyConfig | null })[kProxyConfig];
+}
+
+function noopRestore(): void {}
+
+/**
+ * Node 25.4+'s `http.setGlobalProxyFromEnv([proxyEnv])`: when `proxyEnv`
+ * (default `process.env`) names an http proxy, the global agent is replaced
+ * by one using it; returns the function that puts the previous one back.
+ * An https proxy is validated, but there is no https agent to change, and
+ * the runtime's `fetch()` is not affected.
+ */
+export function setGlobalProxyFromEnv(proxyEnv: ProxyEnv = process.env as ProxyEnv): () => void {
+  validateObject(proxyEnv, "proxyEnv");
+  const httpProxy = parseProxyUrl(proxyEnv, "http:");
+  const httpsProxy = parseProxyUrl(proxyEnv, "https:");
+  if (!httpProxy && !httpsProxy) return noopRestore;
+  for (const url of [httpProxy, httpsProxy]) {
+    // Node's message here is the URL alone.
+    if (url && !URL.canParse(url)) throw new ERR_PROXY_INVALID_CONFIG(url);
+  }
+  if (!httpProxy) return noopRestore;
+  const previous = globalAgent;
+  globalAgent = newGlobalAgent(proxyEnv);
+  return function restore(): void {
+    globalAgent = previous;
+  };
 }

@@ -33,7 +33,8 @@ import {
 } from "./outgoing.ts";
 import { IncomingMessage } from "./incoming.ts";
 import { allocClientParser, type ClientParser } from "./client_parser.ts";
-import { getGlobalAgent } from "./agent.ts";
+import { agentProxyConfig, getGlobalAgent } from "./agent.ts";
+import { checkShouldUseProxy } from "./proxy.ts";
 
 /**
  * The options of `http.request()` / `new http.ClientRequest()` (Node's
@@ -359,6 +360,7 @@ function storeRequestHeaders(
   setHost: boolean,
 ): void {
   if (Array.isArray(opts.headers)) {
+    rewriteForProxy(self, opts);
     self._storeHeader(`${self.method} ${self.path} HTTP/1.1\r\n`, opts.headers);
     return;
   }
@@ -378,10 +380,32 @@ function storeRequestHeaders(
   if (opts.auth && !self.getHeader("Authorization")) {
     self.setHeader("Authorization", `Basic ${Buffer.from(opts.auth).toString("base64")}`);
   }
+  rewriteForProxy(self, opts);
   if (self.getHeader("expect")) {
     if (self._header) throw new ERR_HTTP_HEADERS_SENT("render");
     self._storeHeader(`${self.method} ${self.path} HTTP/1.1\r\n`, self[kOutHeaders]);
   }
+}
+
+/**
+ * Node's rewriteForProxiedHttp: when the request's agent sends it through an
+ * http proxy, the target goes in absolute form (built from the Host header
+ * and the port), with `proxy-connection` and, for a proxy URL with
+ * credentials, `proxy-authorization`. NO_PROXY hosts and Unix sockets are
+ * left alone. (With an array of headers the added ones are not sent, as in
+ * Node.)
+ */
+function rewriteForProxy(req: ClientRequest, opts: AnyOptions): void {
+  if (req._header) return;
+  const proxy = agentProxyConfig(req.agent);
+  if (!proxy) return;
+  if ((opts.protocol || req.agent!.protocol) !== "http:") return;
+  if (!checkShouldUseProxy(proxy, opts)) return;
+  if (proxy.auth) req.setHeader("proxy-authorization", proxy.auth);
+  req.setHeader("proxy-connection", req.shouldKeepAlive ? "keep-alive" : "close");
+  const target = new URL(req.path, `http://${req.getHeader("host") || "localhost"}`);
+  if (opts.port) target.port = String(opts.port);
+  req.path = target.href;
 }
 
 function startConnect(self: ClientRequest, opts: AnyOptions): void {

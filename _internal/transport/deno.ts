@@ -64,7 +64,18 @@ export function createDenoTransport(): Transport {
     listenUnix,
     createTcp: () => new DenoClientHandle(true),
     createPipe: () => new DenoClientHandle(false),
+    readEnv,
   };
+}
+
+/** The variable's value if env access to it is granted already; never prompts. */
+function readEnv(name: string): string | undefined {
+  try {
+    const { state } = Deno.permissions.querySync({ name: "env", variable: name });
+    return state === "granted" ? Deno.env.get(name) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function listenTcp(

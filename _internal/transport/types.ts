@@ -198,6 +198,13 @@ export interface Transport {
   openFd?(fd: number, done: ConnectCallback): ConnectionHandle | TransportError;
   /** Listens on a bound socket given by descriptor (`listen({ fd })`). */
   listenFd?(fd: number, backlog: number): ListenerHandle | TransportError;
+  /**
+   * An environment variable the program may read, never asking for it: on a
+   * runtime with permissions, one not granted reads as unset, with no prompt
+   * and no error (for what Node reads at startup, such as
+   * `NODE_USE_ENV_PROXY`). Absent means `process.env`.
+   */
+  readEnv?(name: string): string | undefined;
 }
 
 /** A handle from `createTcp()`/`createPipe()`, before and while connecting. */
