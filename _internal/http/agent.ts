@@ -14,16 +14,15 @@ import { createConnection as netConnect, Socket } from "../net/socket.ts";
 import { type AnyOptions, normalizeArgs } from "../net/normalize.ts";
 import { isIP } from "../net/ip.ts";
 import { nodeConstructor } from "../constructor.ts";
-import { nodeFlag, startupEnv } from "../node_flags.ts";
 import { validateNumber, validateObject, validateOneOf, validateString } from "../validators.ts";
 import { ERR_PROXY_INVALID_CONFIG } from "../errors.ts";
 import {
   checkShouldUseProxy,
   parseProxyConfigFromEnv,
   parseProxyUrl,
+  processProxyEnv,
   type ProxyConfig,
   type ProxyEnv,
-  startupProxyEnv,
 } from "./proxy.ts";
 
 /** Options of `new http.Agent()`; any others go on to `createConnection()`. */
@@ -579,37 +578,8 @@ function newGlobalAgent(proxyEnv: ProxyEnv | undefined): Agent {
   return new Agent({ keepAlive: true, scheduling: "lifo", timeout: 5000, proxyEnv });
 }
 
-/**
- * `--use-env-proxy` / `--no-use-env-proxy` when given: NODE_OPTIONS on Deno,
- * also `process.execArgv` on Bun.
- */
-function useEnvProxyFlag(): boolean | undefined {
-  if (nodeFlag("--no-use-env-proxy") !== undefined) return false;
-  if (nodeFlag("--use-env-proxy") !== undefined) return true;
-  return undefined;
-}
-
-/** What Node reads of the environment at startup for the global agent's proxy. */
-function startupProxyVariables(): ProxyEnv {
-  const env: ProxyEnv = {};
-  for (const name of kStartupProxyVariables) env[name] = startupEnv(name);
-  return env;
-}
-
-const kStartupProxyVariables = [
-  "NODE_USE_ENV_PROXY",
-  "http_proxy",
-  "HTTP_PROXY",
-  "https_proxy",
-  "HTTPS_PROXY",
-  "no_proxy",
-  "NO_PROXY",
-];
-
 /** Node 25's global agent: keep-alive, most recently used socket first, 5 s idle timeout. */
-export let globalAgent: Agent = newGlobalAgent(
-  startupProxyEnv(startupProxyVariables(), useEnvProxyFlag()),
-);
+export let globalAgent: Agent = newGlobalAgent(processProxyEnv());
 
 /** The agent requests use when they name none (`http.globalAgent`). */
 export function getGlobalAgent(): Agent {

@@ -2,7 +2,8 @@
  * Node's built-in proxy support (Node 24.5+ / 25): reading a proxy from an
  * environment-like object (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY` and their
  * lower-case forms) and deciding, per request, whether it goes through it.
- * Pure: strings in, decisions out; the agent and the client do the I/O.
+ * Strings in, decisions out (the agent and the client do the I/O); only
+ * `processProxyEnv()` reads the process's environment and flags.
  *
  * Behaviour follows Node 25.8.1's lib/internal/http.js (`ProxyConfig`,
  * `parseProxyConfigFromEnv`, `checkShouldUseProxy`) and its tests under
@@ -13,6 +14,7 @@
 import { Buffer } from "node:buffer";
 import { isIPv4 } from "../net/ip.ts";
 import { ERR_INVALID_URL, ERR_PROXY_INVALID_CONFIG } from "../errors.ts";
+import { nodeFlag, startupEnv } from "../node_flags.ts";
 
 /**
  * The proxy settings an agent reads (Node: the `proxyEnv` option). Any object
@@ -222,4 +224,39 @@ export function startupProxyEnv(env: ProxyEnv, flag: boolean | undefined): Proxy
     if (url && !URL.canParse(url)) throw new ERR_INVALID_URL(url);
   }
   return snapshot;
+}
+
+/**
+ * `--use-env-proxy` / `--no-use-env-proxy` when given: NODE_OPTIONS on Deno,
+ * also `process.execArgv` on Bun.
+ */
+function useEnvProxyFlag(): boolean | undefined {
+  if (nodeFlag("--no-use-env-proxy") !== undefined) return false;
+  if (nodeFlag("--use-env-proxy") !== undefined) return true;
+  return undefined;
+}
+
+/** What Node reads of the environment at startup for the global agent's proxy. */
+function startupProxyVariables(): ProxyEnv {
+  const env: ProxyEnv = {};
+  for (const name of kStartupProxyVariables) env[name] = startupEnv(name);
+  return env;
+}
+
+const kStartupProxyVariables = [
+  "NODE_USE_ENV_PROXY",
+  "http_proxy",
+  "HTTP_PROXY",
+  "https_proxy",
+  "HTTPS_PROXY",
+  "no_proxy",
+  "NO_PROXY",
+];
+
+/**
+ * The global agent's `proxyEnv` at startup, from the process: the variables
+ * and flags Node reads (see `startupProxyEnv`), or undefined.
+ */
+export function processProxyEnv(): ProxyEnv | undefined {
+  return startupProxyEnv(startupProxyVariables(), useEnvProxyFlag());
 }
