@@ -23,6 +23,7 @@ import {
   validateFunction,
   validateInt32,
   validateNumber,
+  validateOneOf,
   validatePort,
   validateString,
 } from "../validators.ts";
@@ -143,6 +144,11 @@ function lookupAndConnect(socket: Socket, options: AnyOptions): void {
   }
   socket._host = host;
   const lookup = options.lookup || dns.lookup;
+  // Node's own dns.lookup rejects a bad family synchronously, and so the
+  // connect call throws; Bun's words it differently, so ours speaks for it.
+  if (lookup === runtimeLookup && dnsOptions.family != null) {
+    validateOneOf(dnsOptions.family, "options.family", [0, 4, 6]);
+  }
   if (dnsOptions.family !== 4 && dnsOptions.family !== 6 && !localAddress && autoSelectFamily) {
     dnsOptions.all = true;
     const attempt = { port, localPort, timeout: autoSelectFamilyAttemptTimeout, options };
@@ -167,6 +173,9 @@ function lookupAndConnect(socket: Socket, options: AnyOptions): void {
     }
   });
 }
+
+/** The runtime's dns.lookup as loaded: the one whose checks we stand in for. */
+const runtimeLookup = dns.lookup;
 
 function socketToDnsFamily(family: unknown): number {
   switch (family) {

@@ -437,6 +437,20 @@ class ServerMethods extends EventEmitter {
     if (this._handle === null) return;
     await promisify(this.close).call(this);
   }
+
+  /**
+   * With `captureRejections`, a rejected async 'connection' listener
+   * destroys that connection with the error; other events' rejections
+   * become the server's 'error', as in Node.
+   */
+  override [EventEmitter.captureRejectionSymbol](
+    err: Error,
+    event: string,
+    ...args: unknown[]
+  ): void {
+    if (event === "connection") (args[0] as Socket).destroy(err);
+    else this.emit("error", err);
+  }
 }
 
 /** Node's `Server` constructor body. */

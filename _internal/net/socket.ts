@@ -798,6 +798,12 @@ function initSocket(self: Socket, options: SocketOptions | number | undefined): 
     if (delay < 0) delay = 0;
   }
   self[kKeepAliveDelay] = ~~((delay ?? 0) / 1000);
+  const tos = opts.typeOfService;
+  if (tos !== undefined) {
+    // Node 25.6+: kept until a handle exists, as setTypeOfService() before connect.
+    validateInt32(tos, "options.typeOfService", 0, 255);
+    self[kTos] = tos;
+  }
   self.on("end", onReadableStreamEnd);
   if (self._handle) {
     self[kWire](self._handle);

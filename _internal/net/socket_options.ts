@@ -69,6 +69,11 @@ export interface SocketOptions {
    */
   keepAliveInitialDelay?: number;
   /**
+   * The IP Type of Service (0-255) the connection starts with, as
+   * `socket.setTypeOfService()` before connecting would set it (Node 25.6+).
+   */
+  typeOfService?: number;
+  /**
    * Deliver incoming data into one reused buffer through a callback instead
    * of 'data' events; see {@link OnRead}.
    */
