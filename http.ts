@@ -22,6 +22,7 @@ import { IncomingMessage } from "./_internal/http/incoming.ts";
 import { OutgoingMessage } from "./_internal/http/outgoing.ts";
 import { ServerResponse } from "./_internal/http/server_response.ts";
 import {
+  connectionListener,
   HttpServer,
   type HttpServerConstructor,
   type RequestListener,
@@ -84,6 +85,32 @@ export type { ProxyEnv } from "./_internal/http/proxy.ts";
 export const Server: typeof HttpServer = HttpServer;
 /** An `http.Server` instance. */
 export type Server = HttpServer;
+
+/**
+ * Serves HTTP on a socket the caller accepted itself, with `this` the
+ * `http.Server` whose listeners and options apply (Node's undocumented but
+ * widely used `http._connectionListener`, e.g. for sniffing a protocol
+ * first).
+ *
+ * @example
+ * ```ts
+ * import http from "@x/node-http/http";
+ * import net from "@x/node-http/net";
+ *
+ * const web = http.createServer((req, res) => res.end(`hello ${req.url}`));
+ * const front = net.createServer((socket) => http._connectionListener.call(web, socket));
+ * front.listen(0, "127.0.0.1", () => {
+ *   const { port } = front.address() as { port: number };
+ *   http.get({ port, host: "127.0.0.1", path: "/x", agent: false }, (res) => {
+ *     res.setEncoding("utf8");
+ *     res.on("data", (d) => console.log(d)); // hello /x
+ *     res.on("end", () => front.close());
+ *   });
+ * });
+ * ```
+ */
+export const _connectionListener: (this: HttpServer, socket: import("./net.ts").Socket) => void =
+  connectionListener;
 
 /**
  * Creates an HTTP server (Node: `http.createServer([options][, requestListener])`).
@@ -273,6 +300,7 @@ export function setGlobalProxyFromEnv(proxyEnv?: ProxyEnv): () => void {
 
 /** The module object: what Node code gets when it requires http. */
 const http = {
+  _connectionListener,
   Agent,
   ClientRequest,
   CloseEvent,

@@ -145,6 +145,26 @@ class IncomingMessageMethods extends Readable {
     addHeaderLine(dest, field, value, this.joinDuplicateHeaders);
   }
 
+  /**
+   * Node's `_dumpAndCloseReadable` (`optimizeEmptyRequests`): the stream is
+   * marked ended, destroyed and closed with none of the events those bring,
+   * so nothing is ever read or emitted, and a later destroy() is a no-op.
+   */
+  _dumpAndCloseReadable(): void {
+    this._dumped = true;
+    const state = readableState(this);
+    state.ended = true;
+    state.endEmitted = true;
+    state.destroyed = true;
+    state.closed = true;
+    state.closeEmitted = true;
+  }
+
+  /** Node's `_addHeaderLineDistinct`: adds one value to a `headersDistinct`-style object. */
+  _addHeaderLineDistinct(field: string, value: string, dest: DistinctHeaders): void {
+    addHeaderLineDistinct(dest, field, value);
+  }
+
   /** Throws the body away so the connection can move on. */
   _dump(): void {
     if (!this._dumped) {
@@ -188,9 +208,18 @@ function destroyWithSocket(
   socket.once("close", onClose);
 }
 
-function readableState(msg: Readable): { readingMore: boolean; readonly ended: boolean } {
-  return (msg as unknown as { _readableState: { readingMore: boolean; ended: boolean } })
-    ._readableState;
+/** The flags of a Readable's state that this module sets or reads. */
+interface ReadableFlags {
+  readingMore: boolean;
+  ended: boolean;
+  endEmitted: boolean;
+  destroyed: boolean;
+  closed: boolean;
+  closeEmitted: boolean;
+}
+
+function readableState(msg: Readable): ReadableFlags {
+  return (msg as unknown as { _readableState: ReadableFlags })._readableState;
 }
 
 function initIncomingMessage(
@@ -209,9 +238,12 @@ function initIncomingMessage(
   // Node leaves both undefined when no socket is given, and code checks that.
   self.socket = socket as Socket | null;
   self.client = self.socket;
-  self.httpVersionMajor = 1;
-  self.httpVersionMinor = 1;
-  self.httpVersion = "1.1";
+  // Unknown until a head is parsed: Node starts all three at null (typed as
+  // @types/node has them), and a response built for such a message acts as
+  // for HTTP/1.0 (no keep-alive, no default chunking).
+  self.httpVersionMajor = null as unknown as number;
+  self.httpVersionMinor = null as unknown as number;
+  self.httpVersion = null as unknown as string;
   self.complete = false;
   self.rawHeaders = [];
   self.rawTrailers = [];

@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { EventEmitter } from "node:events";
 import { clearInterval, setInterval } from "node:timers";
+import { promisify } from "node:util";
 import { Server as NetServer } from "../net/server.ts";
 import type { Socket } from "../net/socket.ts";
 import { ERR_OUT_OF_RANGE } from "../errors.ts";
@@ -18,6 +20,7 @@ import {
 import { nodeConstructor } from "../constructor.ts";
 import { IncomingMessage } from "./incoming.ts";
 import { ServerResponse } from "./server_response.ts";
+import { STATUS_CODES } from "./status_codes.ts";
 import { parseUniqueHeadersOption } from "./outgoing.ts";
 import { ServerConnection } from "./server_connection.ts";
 import { loopNow } from "../net/clock.ts";
@@ -117,6 +120,14 @@ export interface ServerOptions {
    * when the server has an 'upgrade' listener.
    */
   shouldUpgradeCallback?: (this: HttpServer, req: IncomingMessage) => boolean;
+  /**
+   * Hand over requests that have neither Content-Length nor Transfer-Encoding
+   * with their body stream already ended and closed: no 'data', 'end' or
+   * 'close' is ever emitted on them, and `req.readableEnded` is `true`. Saves
+   * the stream's life cycle on body-less requests (Node 24.12+/25.1+).
+   * Default: `false`.
+   */
+  optimizeEmptyRequests?: boolean;
 }
 
 /** A `'request'` listener: called with each request and its response. */
@@ -124,6 +135,8 @@ export interface ServerOptions {
 export type RequestListener = (req: any, res: any) => void;
 
 const kCheckTimer: unique symbol = Symbol("checkTimer");
+/** Node keeps `optimizeEmptyRequests` behind a symbol, not as a property. */
+export const kOptimizeEmptyRequests: unique symbol = Symbol("optimizeEmptyRequests");
 /** The live HTTP connections of a server (timeouts, closeAllConnections). */
 export const kConnections: unique symbol = Symbol("connections");
 
@@ -155,6 +168,7 @@ class HttpServerMethods extends NetServer {
   /** Live HTTP connections (for timeouts and closeAllConnections). */
   declare [kConnections]: Set<ServerConnection>;
   declare [kCheckTimer]: ReturnType<typeof setInterval> | null;
+  declare [kOptimizeEmptyRequests]: boolean;
 
   /** Sets the socket idle timeout for new connections; 'timeout' listeners decide. */
   setTimeout(msecs = 0, callback?: (socket: Socket) => void): this {
@@ -173,6 +187,15 @@ class HttpServerMethods extends NetServer {
     return super.close(cb);
   }
 
+  /**
+   * Closes as `close()` does, resolving on 'close'. Unlike `net.Server`'s,
+   * Node's http version does not check first: disposing of a server that is
+   * not listening rejects with `ERR_SERVER_NOT_RUNNING`.
+   */
+  override async [Symbol.asyncDispose](): Promise<void> {
+    await promisify(this.close).call(this);
+  }
+
   /** Destroys every HTTP connection of this server. */
   closeAllConnections(): void {
     for (const conn of [...this[kConnections]]) conn.socket.destroy();
@@ -183,6 +206,30 @@ class HttpServerMethods extends NetServer {
     for (const conn of [...this[kConnections]]) {
       if (conn.idle) conn.socket.destroy();
     }
+  }
+
+  /**
+   * With `captureRejections`, a rejected async 'request' listener gets a 500
+   * (its headers dropped, so none leak) if nothing was sent yet, or else
+   * destroys the response; other events go to `net.Server`'s handling.
+   */
+  override [EventEmitter.captureRejectionSymbol](
+    err: Error,
+    event: string,
+    ...args: unknown[]
+  ): void {
+    if (event !== "request") {
+      super[EventEmitter.captureRejectionSymbol](err, event, ...args);
+      return;
+    }
+    const res = args[1] as ServerResponse;
+    if (res.headersSent || res.writableEnded) {
+      res.destroy();
+      return;
+    }
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    res.statusCode = 500;
+    res.end(STATUS_CODES[500]);
   }
 
   /** Node's periodic headersTimeout/requestTimeout check. */
@@ -216,6 +263,15 @@ function onConnection(this: HttpServer, socket: Socket): void {
   this[kConnections].add(conn);
 }
 
+/**
+ * Node's `http._connectionListener`: called with an `http.Server` as `this`,
+ * it serves HTTP on `socket` as if that server had accepted it (code hands
+ * over sockets it sniffed or unwrapped itself this way).
+ */
+export function connectionListener(this: HttpServer, socket: Socket): void {
+  onConnection.call(this, socket);
+}
+
 function onListening(this: HttpServer): void {
   const interval = this.connectionsCheckingInterval;
   if (interval <= 0 || this[kCheckTimer] !== null) return;
@@ -244,6 +300,10 @@ function storeOptions(self: HttpServer, options: ServerOptions): void {
     validateInteger(options.maxHeaderSize, "maxHeaderSize", 0);
   }
   self.maxHeaderSize = options.maxHeaderSize ?? httpFlags().maxHeaderSize;
+  self[kOptimizeEmptyRequests] = optionalBoolean(
+    options.optimizeEmptyRequests,
+    "options.optimizeEmptyRequests",
+  ) ?? false;
   self.insecureHTTPParser =
     optionalBoolean(options.insecureHTTPParser, "options.insecureHTTPParser") ??
       httpFlags().insecureHTTPParser;

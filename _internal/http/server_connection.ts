@@ -19,7 +19,7 @@ import { applyHead, type IncomingMessage, kOnRead } from "./incoming.ts";
 import type { ServerResponse } from "./server_response.ts";
 import { emitResponseClose } from "./server_response.ts";
 import { kNeedDrain, kOwner, kUniqueHeaders } from "./outgoing.ts";
-import { type HttpServer, kConnections } from "./server.ts";
+import { type HttpServer, kConnections, kOptimizeEmptyRequests } from "./server.ts";
 
 function staticResponse(status: number): Buffer {
   return Buffer.from(
@@ -120,6 +120,23 @@ function clearIncoming(this: IncomingMessage | void, request?: IncomingMessage):
   if (!parser || parser.incoming !== req) return;
   if (req.readableEnded) parser.incoming = null;
   else req.on("end", clearIncoming);
+}
+
+/**
+ * Node's test for `optimizeEmptyRequests`: a Content-Length or
+ * Transfer-Encoding among the headers kept (as `req.headers` would have it),
+ * whatever its value. Read from the raw pairs so `headers` is not built.
+ */
+function hasBodyHeaders(raw: string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === 14) {
+      if (name.toLowerCase() === "content-length") return true;
+    } else if (name.length === 17 && name.toLowerCase() === "transfer-encoding") {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Per-connection server state; also the parser's handler. */
@@ -387,6 +404,12 @@ export class ServerConnection {
     res._onPendingData = onPendingData;
     res.shouldKeepAlive = keepAlive;
     res[kUniqueHeaders] = server.uniqueHeaders;
+    if (server[kOptimizeEmptyRequests] === true && !hasBodyHeaders(req.rawHeaders)) {
+      // No body can follow: the request arrives already ended and closed,
+      // and counts as consumed, so finishing its response dumps nothing.
+      req._dumpAndCloseReadable();
+      req._read(0);
+    }
     if (socket._httpMessage) this.outgoing.push(res);
     else res.assignSocket(socket);
     res.on("finish", onResponseFinish);
