@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { once } from "node:events";
+
 import events from "node:events";
 import http, { type IncomingMessage, type Server, type ServerResponse } from "../../http.ts";
-import type { AddressInfo } from "../../net.ts";
+
 import { maskDate, RawClient } from "../_util/wire.ts";
+import { listenOn, stop } from "../_util/serve.ts";
 
 type AsyncHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -17,14 +18,7 @@ async function capturingServer(handler: AsyncHandler): Promise<[Server, number]>
   } finally {
     events.captureRejections = false;
   }
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return [server, (server.address() as AddressInfo).port];
-}
-
-function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
+  return await listenOn(server);
 }
 
 test("http.Server with captureRejections answers 500 without the headers set before the rejection", async () => {

@@ -1,33 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import http, {
-  type IncomingMessage,
-  type Server,
-  type ServerOptions,
-  type ServerResponse,
-} from "../../http.ts";
 import type { Socket } from "../../net.ts";
-import type { AddressInfo } from "../../net.ts";
 import { RawClient } from "../_util/wire.ts";
+import { serve, stop } from "../_util/serve.ts";
 import { untilTrue } from "../_util/net.ts";
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-async function serve(
-  handler: Handler,
-  options: ServerOptions = {},
-): Promise<[Server, number]> {
-  const server = http.createServer(options, handler);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return [server, (server.address() as AddressInfo).port];
-}
-
-function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
 
 test("http.Server shouldUpgradeCallback declining keeps parsing the connection as HTTP", async () => {
   const urls: string[] = [];

@@ -1,28 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import http, {
-  type IncomingMessage,
-  type Server,
-  type ServerOptions,
-  type ServerResponse,
-} from "../../http.ts";
-import type { AddressInfo } from "../../net.ts";
+import http, { type IncomingMessage, type ServerResponse } from "../../http.ts";
 import { maskDate, RawClient } from "../_util/wire.ts";
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-async function serve(handler: Handler, options: ServerOptions = {}): Promise<[Server, number]> {
-  const server = http.createServer(options, handler);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return [server, (server.address() as AddressInfo).port];
-}
-
-function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
+import { type Handler, serve, stop } from "../_util/serve.ts";
 
 /** What a request's stream looked like in the handler, and what it emitted after. */
 interface Seen {

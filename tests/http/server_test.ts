@@ -2,28 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { Buffer } from "node:buffer";
-import http, {
-  type IncomingMessage,
-  type Server,
-  type ServerOptions,
-  type ServerResponse,
-} from "../../http.ts";
+import http from "../../http.ts";
 import type { AddressInfo } from "../../net.ts";
 import { maskDate, RawClient } from "../_util/wire.ts";
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-async function serve(handler: Handler, options: ServerOptions = {}): Promise<[Server, number]> {
-  const server = http.createServer(options, handler);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return [server, (server.address() as AddressInfo).port];
-}
-
-function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
+import { serve, stop } from "../_util/serve.ts";
 
 const HELLO = "HTTP/1.1 200 OK\r\nDate: X\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n" +
   "Content-Length: 5\r\n\r\nhello";
