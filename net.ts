@@ -45,6 +45,7 @@ export {
 };
 export type { ServerOptions, SocketOptions };
 export type { ConnectionListener, ServerConstructor } from "./_internal/net/server.ts";
+export type { KeepAliveOptions } from "./_internal/net/socket_keepalive.ts";
 export type {
   ConnectionHandle,
   DoneCallback,

@@ -16,7 +16,7 @@
 
 import { inspect as utilInspect } from "node:util";
 import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE } from "../errors.ts";
-import { validateInt32, validateString } from "../validators.ts";
+import { validateArray, validateInt32, validateString } from "../validators.ts";
 import { type Inspect, SocketAddress, socketAddressBytes } from "./socket_address.ts";
 
 /** A parsed endpoint as the rules see it: the family and its raw bytes. */
@@ -140,6 +140,91 @@ const kV6Subnet = new RegExp(String.raw`Subnet: IPv6 ${kV6}\/([0-9]{1,3})`, "i")
 const kV6Address = new RegExp(`Address: IPv6 ${kV6}`, "i");
 const kV6Range = new RegExp(`Range: IPv6 ${kV6}-${kV6}`, "i");
 
+function sameIp(a: Ip, b: Ip): boolean {
+  return a.v6 === b.v6 && compareBytes(a.bytes, 0, b.bytes, 0, a.bytes.length) === 0;
+}
+
+/** True when `rule` is the very rule `other` describes (same kind, same bytes). */
+function sameRule(rule: Rule, other: Rule): boolean {
+  switch (other.kind) {
+    case "address":
+      return rule.kind === "address" && sameIp(rule.ip, other.ip);
+    case "range":
+      return rule.kind === "range" && sameIp(rule.start, other.start) &&
+        sameIp(rule.end, other.end);
+    case "subnet":
+      return rule.kind === "subnet" && rule.prefix === other.prefix &&
+        sameIp(rule.net, other.net);
+  }
+}
+
+function addressRule(sa: SocketAddress): Rule {
+  return { kind: "address", ip: ipOf(sa), text: `Address: ${familyLabel(sa)} ${sa.address}` };
+}
+
+function rangeRule(first: SocketAddress, last: SocketAddress): Rule {
+  return {
+    kind: "range",
+    start: ipOf(first),
+    end: ipOf(last),
+    text: `Range: ${familyLabel(first)} ${first.address}-${last.address}`,
+  };
+}
+
+function subnetRule(network: unknown, prefix: unknown, family: unknown): Rule {
+  const net = toSocketAddress(network, "network", family);
+  validateInt32(prefix, "prefix", 0, net.family === "ipv4" ? 32 : 128);
+  // -0 passes the range check; the rule text must read "/0".
+  const bits = prefix + 0;
+  return {
+    kind: "subnet",
+    net: ipOf(net),
+    prefix: bits,
+    text: `Subnet: ${familyLabel(net)} ${net.address}/${bits}`,
+  };
+}
+
+interface Cidr {
+  address: string;
+  prefix: number;
+  family: string;
+}
+
+/**
+ * Splits `a.b.c.d/n` at its last slash. The family follows the address text
+ * (a colon means IPv6); the address itself is checked when the rule is made.
+ */
+function parseCidr(cidr: unknown, name = "cidr"): Cidr {
+  validateString(cidr, name);
+  const slash = cidr.lastIndexOf("/");
+  if (slash === -1) {
+    throw new ERR_INVALID_ARG_VALUE(
+      "cidr",
+      cidr,
+      'must contain a prefix length (e.g. "10.0.0.0/8")',
+    );
+  }
+  const address = cidr.slice(0, slash);
+  const digits = cidr.slice(slash + 1);
+  const prefix = Number.parseInt(digits, 10);
+  // "8 ", "08" and "+8" all parse, but none is the canonical spelling.
+  if (Number.isNaN(prefix) || String(prefix) !== digits) {
+    throw new ERR_INVALID_ARG_VALUE("cidr", cidr, "prefix length must be a valid integer");
+  }
+  return { address, prefix, family: address.includes(":") ? "ipv6" : "ipv4" };
+}
+
+const kPrivateRanges: readonly string[] = Object.freeze([
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "127.0.0.0/8",
+  "::1/128",
+  "169.254.0.0/16",
+  "fe80::/10",
+  "fc00::/7",
+]);
+
 /**
  * A set of IP rules, as Node's `net.BlockList`.
  *
@@ -162,14 +247,44 @@ export class BlockList {
     return typeof value === "object" && value !== null && #rules in value;
   }
 
+  /**
+   * The private, loopback, link-local and unique-local ranges as CIDR texts
+   * (a frozen array), ready for `addCIDRs()`. Node 26.8.
+   *
+   * @example
+   * ```ts
+   * import { BlockList } from "@x/node-http/net";
+   *
+   * const list = new BlockList();
+   * list.addCIDRs(BlockList.PRIVATE_RANGES);
+   * list.check("192.168.1.1"); // true
+   * list.check("8.8.8.8"); // false
+   * ```
+   */
+  static readonly PRIVATE_RANGES: readonly string[] = kPrivateRanges;
+
+  /** The number of rules, as `rules.length` without building the array. Node 26.8. */
+  get size(): number {
+    return this.#rules.length;
+  }
+
   /** Blocks one address (a string of the given family, or a SocketAddress). */
   addAddress(address: string | SocketAddress, family = "ipv4"): void {
-    const sa = toSocketAddress(address, "address", family);
-    this.#rules.push({
-      kind: "address",
-      ip: ipOf(sa),
-      text: `Address: ${familyLabel(sa)} ${sa.address}`,
-    });
+    this.#rules.push(addressRule(toSocketAddress(address, "address", family)));
+  }
+
+  /**
+   * Blocks each address of the array, all of `family` unless given as a
+   * SocketAddress. Every entry is checked before any rule is added. Node 26.8.
+   */
+  addAddresses(addresses: readonly (string | SocketAddress)[], family = "ipv4"): void {
+    validateArray(addresses, "addresses");
+    validateString(family, "family");
+    const rules: Rule[] = [];
+    for (let i = 0; i < addresses.length; i++) {
+      rules.push(addressRule(toSocketAddress(addresses[i], `addresses[${i}]`, family)));
+    }
+    this.#rules.push(...rules);
   }
 
   /** Blocks every address from `start` to `end` inclusive; `start` may not exceed `end`. */
@@ -179,24 +294,67 @@ export class BlockList {
     if (compare(ipOf(first), ipOf(last)) > 0) {
       throw new ERR_INVALID_ARG_VALUE("start", first, "must come before end");
     }
-    this.#rules.push({
-      kind: "range",
-      start: ipOf(first),
-      end: ipOf(last),
-      text: `Range: ${familyLabel(first)} ${first.address}-${last.address}`,
-    });
+    this.#rules.push(rangeRule(first, last));
   }
 
   /** Blocks the subnet `network/prefix` (prefix 0-32 for IPv4, 0-128 for IPv6). */
   addSubnet(network: string | SocketAddress, prefix: number, family = "ipv4"): void {
-    const net = toSocketAddress(network, "network", family);
-    validateInt32(prefix, "prefix", 0, net.family === "ipv4" ? 32 : 128);
-    this.#rules.push({
-      kind: "subnet",
-      net: ipOf(net),
-      prefix,
-      text: `Subnet: ${familyLabel(net)} ${net.address}/${prefix}`,
-    });
+    this.#rules.push(subnetRule(network, prefix, family));
+  }
+
+  /**
+   * Blocks a subnet written as CIDR (`"10.0.0.0/8"`, `"2001:db8::/32"`); an
+   * address with a colon is IPv6. Node 26.8.
+   */
+  addCIDR(cidr: string): void {
+    const { address, prefix, family } = parseCidr(cidr);
+    this.addSubnet(address, prefix, family);
+  }
+
+  /**
+   * Blocks each CIDR subnet of the array. Every entry is parsed before any
+   * rule is added. Node 26.8.
+   */
+  addCIDRs(cidrs: readonly string[]): void {
+    validateArray(cidrs, "cidrs");
+    const parsed = cidrs.map((cidr, i) => parseCidr(cidr, `cidrs[${i}]`));
+    for (const { address, prefix, family } of parsed) this.addSubnet(address, prefix, family);
+  }
+
+  /** Drops the newest `addAddress()` rule for exactly this address; no-op without one. Node 26.8. */
+  removeAddress(address: string | SocketAddress, family = "ipv4"): void {
+    this.#remove(addressRule(toSocketAddress(address, "address", family)));
+  }
+
+  /** Drops the newest `addRange()` rule with exactly these bounds; no-op without one. Node 26.8. */
+  removeRange(start: string | SocketAddress, end: string | SocketAddress, family = "ipv4"): void {
+    const first = toSocketAddress(start, "start", family);
+    this.#remove(rangeRule(first, toSocketAddress(end, "end", family)));
+  }
+
+  /** Drops the newest `addSubnet()` rule with exactly this network and prefix. Node 26.8. */
+  removeSubnet(network: string | SocketAddress, prefix: number, family = "ipv4"): void {
+    this.#remove(subnetRule(network, prefix, family));
+  }
+
+  /** `removeSubnet()` for a CIDR text, as `addCIDR()` reads it. Node 26.8. */
+  removeCIDR(cidr: string): void {
+    const { address, prefix, family } = parseCidr(cidr);
+    this.removeSubnet(address, prefix, family);
+  }
+
+  /** Removes every rule. Node 26.8. */
+  clear(): void {
+    this.#rules.length = 0;
+  }
+
+  #remove(target: Rule): void {
+    for (let i = this.#rules.length - 1; i >= 0; i--) {
+      if (sameRule(this.#rules[i], target)) {
+        this.#rules.splice(i, 1);
+        return;
+      }
+    }
   }
 
   /** True when a rule covers `address`; text that is not an address is never blocked. */

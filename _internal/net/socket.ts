@@ -39,6 +39,13 @@ import { type PipeSource, syncBulkReads } from "./socket_pipe.ts";
 import { connectSocket } from "./connect.ts";
 import { normalizeArgs } from "./normalize.ts";
 import { nodeConstructor } from "../constructor.ts";
+import {
+  applyKeepAlive,
+  type KeepAliveOptions,
+  type KeepAliveSettings,
+  keepAliveSettings,
+  sameKeepAlive,
+} from "./socket_keepalive.ts";
 import { stringBytes } from "./string_bytes.ts";
 import {
   clearIdleTimer,
@@ -68,7 +75,6 @@ const kAfterWriteFn: unique symbol = Symbol("afterWriteFn");
 const kBytesDispatched: unique symbol = Symbol("bytesDispatched");
 const kBytesRead: unique symbol = Symbol("bytesRead");
 const kKeepAlive: unique symbol = Symbol("keepAlive");
-const kKeepAliveDelay: unique symbol = Symbol("keepAliveDelay");
 const kNoDelay: unique symbol = Symbol("noDelay");
 const kOnEof: unique symbol = Symbol("onEof");
 const kOnError: unique symbol = Symbol("onError");
@@ -165,8 +171,7 @@ class SocketMethods extends Duplex {
   declare [kTimeoutMs]: number;
   declare [kIdle]: IdleState | null;
   declare [kNoDelay]: boolean;
-  declare [kKeepAlive]: boolean;
-  declare [kKeepAliveDelay]: number;
+  declare [kKeepAlive]: KeepAliveSettings;
   declare [kOnread]: OnreadState | null;
   declare [kConsumer]: SocketConsumer | null;
 
@@ -209,9 +214,7 @@ class SocketMethods extends Duplex {
     if (this[kTimeoutMs] !== 0) touch(this);
     // Looked up at call time: code patches these on `_handle`, as in Node.
     if (this[kNoDelay] && handle.setNoDelay) handle.setNoDelay(true);
-    if (this[kKeepAlive] && handle.setKeepAlive) {
-      handle.setKeepAlive(true, this[kKeepAliveDelay]);
-    }
+    if (this[kKeepAlive].enable) applyKeepAlive(handle, this[kKeepAlive]);
     this.emit("connect");
     this.emit("ready");
     if (!this.isPaused()) this.read(0);
@@ -515,20 +518,29 @@ class SocketMethods extends Duplex {
     return this;
   }
 
-  /** Enables TCP keep-alive probes after `initialDelay` ms of idleness. */
-  setKeepAlive(enable?: boolean, initialDelay?: number): this {
-    const on = Boolean(enable);
-    const delay = ~~((initialDelay ?? 0) / 1000);
+  /**
+   * Enables TCP keep-alive probes after `initialDelay` ms of idleness:
+   * `(enable[, initialDelay[, interval[, count]]])` or, as Node 26.4,
+   * `({ enable, initialDelay, interval, count })`. Delays are whole seconds
+   * on the wire. Neither Deno nor Bun can set TCP_KEEPINTVL or TCP_KEEPCNT:
+   * `interval` and `count` are accepted, kept and passed to `_handle`, and
+   * the system's values stay in force.
+   */
+  setKeepAlive(
+    enable?: boolean | KeepAliveOptions,
+    initialDelay?: number,
+    interval?: number,
+    count?: number,
+  ): this {
+    const next = keepAliveSettings(enable, initialDelay, interval, count);
     if (this._handle === null) {
-      this[kKeepAlive] = on;
-      this[kKeepAliveDelay] = delay;
+      this[kKeepAlive] = next;
       return this;
     }
     if (!this._handle.setKeepAlive) return this;
-    if (on !== this[kKeepAlive] || (on && delay !== this[kKeepAliveDelay])) {
-      this[kKeepAlive] = on;
-      this[kKeepAliveDelay] = delay;
-      this._handle.setKeepAlive(on, delay);
+    if (!sameKeepAlive(this[kKeepAlive], next)) {
+      this[kKeepAlive] = next;
+      applyKeepAlive(this._handle, next);
     }
     return this;
   }
@@ -791,13 +803,12 @@ function initSocket(self: Socket, options: SocketOptions | number | undefined): 
     self[kOnread] = new OnreadState(onread);
   }
   self[kNoDelay] = Boolean(opts.noDelay);
-  self[kKeepAlive] = Boolean(opts.keepAlive);
   let delay = opts.keepAliveInitialDelay;
   if (delay !== undefined) {
     validateNumber(delay, "options.keepAliveInitialDelay");
     if (delay < 0) delay = 0;
   }
-  self[kKeepAliveDelay] = ~~((delay ?? 0) / 1000);
+  self[kKeepAlive] = keepAliveSettings(Boolean(opts.keepAlive), delay, undefined, undefined);
   const tos = opts.typeOfService;
   if (tos !== undefined) {
     // Node 25.6+: kept until a handle exists, as setTypeOfService() before connect.
