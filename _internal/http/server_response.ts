@@ -14,7 +14,7 @@ import {
   ERR_INVALID_ARG_VALUE,
   ERR_INVALID_CHAR,
 } from "../errors.ts";
-import { validateLinkHeaderValue, validateObject } from "../validators.ts";
+import { validateInteger, validateLinkHeaderValue, validateObject } from "../validators.ts";
 import { nodeConstructor } from "../constructor.ts";
 import { checkInvalidHeaderChar, validateHeaderName, validateHeaderValue } from "./headers.ts";
 import { STATUS_CODES } from "./status_codes.ts";
@@ -53,6 +53,36 @@ const kTeChunked = /(?:^|\W)chunked(?:$|\W)/i;
 // The last status message that passed the character check: nearly every
 // response repeats it, so the check runs once per distinct message.
 let lastCheckedMessage: string | undefined = "OK";
+
+/** One validated `name: value` line. */
+function informationLine(name: unknown, value: unknown): string {
+  validateHeaderName(name);
+  validateHeaderValue(name, value);
+  return `${name}: ${value}\r\n`;
+}
+
+/** The header lines of an interim response, from any shape `writeHead()` takes. */
+function informationLines(headers: WriteHeadHeaders | null | undefined): string {
+  if (headers === undefined || headers === null) return "";
+  let lines = "";
+  if (Array.isArray(headers)) {
+    if (headers.length > 0 && Array.isArray(headers[0])) {
+      for (const pair of headers as readonly (readonly [string, HeaderValue])[]) {
+        lines += informationLine(pair[0], pair[1]);
+      }
+      return lines;
+    }
+    if (headers.length % 2 !== 0) throw new ERR_INVALID_ARG_VALUE("headers", headers);
+    for (let i = 0; i < headers.length; i += 2) {
+      lines += informationLine(headers[i], headers[i + 1]);
+    }
+    return lines;
+  }
+  validateObject(headers, "headers");
+  const record = headers as Record<string, HeaderValue | undefined>;
+  for (const name of Object.keys(record)) lines += informationLine(name, record[name]);
+  return lines;
+}
 
 /**
  * Emits a response's 'close' once (Node's `emitCloseNT`). The server calls it
@@ -101,6 +131,29 @@ class ServerResponseMethods extends OutgoingMessageMethods {
     socket.removeListener("close", onServerResponseClose);
     socket._httpMessage = null;
     this.socket = null;
+  }
+
+  /**
+   * Sends any interim `1xx` response (100-199 but 101, which only an
+   * 'upgrade' answers) with optional headers, in the shapes `writeHead()`
+   * takes; it may be called many times, but not once the final head is out
+   * (ERR_HTTP_HEADERS_SENT). Node 26.2 / 24.18. `writeContinue()`,
+   * `writeProcessing()` and `writeEarlyHints()` keep Node 25's behaviour.
+   */
+  writeInformation(
+    statusCode: number,
+    headers?: WriteHeadHeaders | null,
+    cb?: () => void,
+  ): boolean {
+    if (this._header) throw new ERR_HTTP_HEADERS_SENT("write");
+    validateInteger(statusCode, "statusCode", 100, 199);
+    if (statusCode === 101) throw new ERR_HTTP_INVALID_STATUS_CODE(statusCode);
+    const reason = STATUS_CODES[statusCode] || "unknown";
+    return this._writeRaw(
+      `HTTP/1.1 ${statusCode} ${reason}\r\n${informationLines(headers)}\r\n`,
+      "ascii",
+      cb,
+    );
   }
 
   /** Sends `HTTP/1.1 100 Continue`. */
