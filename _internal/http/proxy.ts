@@ -227,8 +227,8 @@ export function startupProxyEnv(env: ProxyEnv, flag: boolean | undefined): Proxy
 }
 
 /**
- * `--use-env-proxy` / `--no-use-env-proxy` when given: NODE_OPTIONS on Deno,
- * also `process.execArgv` on Bun.
+ * `--use-env-proxy` / `--no-use-env-proxy` when given: in NODE_OPTIONS, or in
+ * `process.execArgv` where the runtime passes Node flags there.
  */
 function useEnvProxyFlag(): boolean | undefined {
   if (nodeFlag("--no-use-env-proxy") !== undefined) return false;
