@@ -24,6 +24,7 @@ import { nodeConstructor } from "../constructor.ts";
 import { httpFlags } from "../node_flags.ts";
 import { checkIsHttpToken } from "./headers.ts";
 import {
+  checkHttpValidation,
   initOutgoingMessage,
   kOutHeaders,
   kUniqueHeaders,
@@ -79,6 +80,8 @@ class ClientRequestMethods extends OutgoingMessageMethods {
   declare timeout: number | undefined;
   declare maxHeaderSize: number | undefined;
   declare insecureHTTPParser: boolean | undefined;
+  /** The request's `httpValidation` option (Node 26.3 / 24.19), if given. */
+  declare httpValidation: "strict" | "relaxed" | "insecure" | undefined;
   declare joinDuplicateHeaders: boolean | undefined;
   declare res: IncomingMessage | null;
   declare aborted: boolean;
@@ -220,9 +223,14 @@ function onSocketNT(req: ClientRequest, socket: Socket | null, err?: Error): voi
 /** Node's `tickOnSocket`: parser and socket listeners for this request. */
 function attachSocket(req: ClientRequest, socket: Socket): void {
   const flags = httpFlags();
+  // Node's calculateLenientFlags: httpValidation, when given, decides alone.
+  const mode = req.httpValidation;
   const parser = allocClientParser(req, socket, {
     maxHeaderSize: req.maxHeaderSize || flags.maxHeaderSize,
-    lenient: req.insecureHTTPParser ?? flags.insecureHTTPParser,
+    lenient: mode === undefined
+      ? req.insecureHTTPParser ?? flags.insecureHTTPParser
+      : mode === "insecure",
+    relaxed: mode === "relaxed",
   });
   req.socket = socket;
   req.parser = parser;
@@ -305,6 +313,7 @@ function initClientRequest(
     validateBoolean(opts.insecureHTTPParser, "options.insecureHTTPParser");
   }
   self.insecureHTTPParser = opts.insecureHTTPParser;
+  self.httpValidation = checkHttpValidation(opts.httpValidation, opts.insecureHTTPParser);
   if (opts.joinDuplicateHeaders !== undefined) {
     validateBoolean(opts.joinDuplicateHeaders, "options.joinDuplicateHeaders");
   }

@@ -26,6 +26,8 @@ function isInformational(status: number): boolean {
 export interface ClientParserOptions {
   maxHeaderSize: number;
   lenient: boolean;
+  /** llhttp's relaxed header-value leniency (`httpValidation: 'relaxed'`). */
+  relaxed: boolean;
 }
 
 // Freed parsers wait here for the next request, as in Node's `parsers`

@@ -25,6 +25,9 @@ import {
 const kToken = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Anything other than HTAB, SP through "~", and obs-text.
 const kInvalidHeaderChar = /[^\t\x20-\x7e\x80-\xff]/;
+// What a Fetch header value may not hold: NUL, LF, CR, or a non-byte. Every
+// value the strict rule allows passes this one too.
+const kInvalidRelaxedChar = /[\0\n\r]|[^\0-\xff]/;
 
 /**
  * True when `value` (converted to a string, as Node's regular expression
@@ -40,6 +43,16 @@ export function checkIsHttpToken(value: unknown): boolean {
  */
 export function checkInvalidHeaderChar(value: unknown): boolean {
   return kInvalidHeaderChar.test(`${value}`);
+}
+
+/**
+ * Like {@link checkInvalidHeaderChar} under Node's lenient header
+ * validation (`httpValidation: 'relaxed'` or `'insecure'`): the Fetch
+ * standard's rule, where only NUL, CR, LF and characters above U+00FF are
+ * refused.
+ */
+export function checkInvalidRelaxedHeaderChar(value: unknown): boolean {
+  return kInvalidRelaxedChar.test(`${value}`);
 }
 
 /**
@@ -69,7 +82,9 @@ export function validateHeaderName(name: unknown, label?: string): asserts name 
  * Node's `http.validateHeaderValue()`: throws ERR_HTTP_INVALID_HEADER_VALUE
  * for `undefined` and ERR_INVALID_CHAR ("Invalid character in header content
  * [\"name\"]") for a forbidden character. Arrays are checked as their
- * comma-joined text, as in Node.
+ * comma-joined text, as in Node. With `lenient` true, control characters
+ * other than NUL, CR and LF are allowed, as Node does for a message under
+ * `httpValidation: 'relaxed'` (the Fetch standard's rule).
  *
  * @example
  * ```ts
@@ -83,9 +98,16 @@ export function validateHeaderName(name: unknown, label?: string): asserts name 
  * }
  * ```
  */
-export function validateHeaderValue(name: string, value: unknown): void {
+export function validateHeaderValue(name: string, value: unknown, lenient?: boolean): void {
   if (value === undefined) throw new ERR_HTTP_INVALID_HEADER_VALUE(value, name);
-  if (checkInvalidHeaderChar(value)) throw new ERR_INVALID_CHAR("header content", name);
+  // The relaxed rule allows a superset of the strict one: it is consulted
+  // only for a value the strict rule refuses.
+  if (
+    kInvalidHeaderChar.test(`${value}`) &&
+    (!lenient || kInvalidRelaxedChar.test(`${value}`))
+  ) {
+    throw new ERR_INVALID_CHAR("header content", name);
+  }
 }
 
 /** Received headers as `IncomingMessage#headers` holds them. */

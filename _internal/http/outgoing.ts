@@ -21,12 +21,15 @@ import process from "node:process";
 import { Socket } from "../net/socket.ts";
 import {
   ERR_HTTP_CONTENT_LENGTH_MISMATCH,
+  ERR_INVALID_ARG_VALUE,
   ERR_METHOD_NOT_IMPLEMENTED,
   ERR_STREAM_ALREADY_FINISHED,
   ERR_STREAM_CANNOT_PIPE,
   ERR_STREAM_WRITE_AFTER_END,
 } from "../errors.ts";
 import { nodeConstructor } from "../constructor.ts";
+import { httpFlags } from "../node_flags.ts";
+import { validateOneOf } from "../validators.ts";
 import {
   type HeaderStore,
   type HeaderValue,
@@ -101,6 +104,41 @@ const kDefaultHighWaterMark = typeof getDefaultHighWaterMark === "function"
 
 function socketCorkState(socket: MessageSocket): { corked: number } {
   return (socket as unknown as { _writableState: { corked: number } })._writableState;
+}
+
+/** The values of Node's `httpValidation` option (Node 26.3 / 24.19). */
+export type HttpValidation = "strict" | "relaxed" | "insecure";
+
+const kValidationModes: readonly HttpValidation[] = ["strict", "relaxed", "insecure"];
+
+/**
+ * Node's checks of the `httpValidation` option, made after
+ * `insecureHTTPParser`'s: one of the three modes, and never beside
+ * `insecureHTTPParser` (ERR_INVALID_ARG_VALUE either way).
+ */
+export function checkHttpValidation(
+  value: unknown,
+  insecureHTTPParser: unknown,
+): HttpValidation | undefined {
+  if (value === undefined) return undefined;
+  validateOneOf(value, "options.httpValidation", kValidationModes);
+  if (insecureHTTPParser !== undefined) {
+    throw new ERR_INVALID_ARG_VALUE(
+      "options.httpValidation",
+      value,
+      "cannot be used together with options.insecureHTTPParser",
+    );
+  }
+  return value;
+}
+
+/** Where `_isLenientHeaderValidation` looks: a request's options, or a response's server's. */
+interface LenientSource {
+  httpValidation?: unknown;
+  insecureHTTPParser?: unknown;
+  req?: {
+    socket?: { server?: { httpValidation?: unknown; insecureHTTPParser?: unknown } | null } | null;
+  } | null;
 }
 
 /**
@@ -185,6 +223,25 @@ class OutgoingMessageMethods extends Stream {
 
   get closed(): boolean {
     return this._closed;
+  }
+
+  /**
+   * Node's answer to "may header values hold control characters?" (the
+   * Fetch rule: all but NUL, CR and LF): the message's own `httpValidation`
+   * (a request's), then its server's (a response's), then
+   * `insecureHTTPParser` in the same order, then `--insecure-http-parser`.
+   * Only a value the strict rule refuses asks it.
+   */
+  _isLenientHeaderValidation(): boolean {
+    const self = this as unknown as LenientSource;
+    if (self.httpValidation !== undefined) return self.httpValidation !== "strict";
+    const server = self.req?.socket?.server;
+    const mode = server?.httpValidation;
+    if (mode !== undefined) return mode !== "strict";
+    if (typeof self.insecureHTTPParser === "boolean") return self.insecureHTTPParser;
+    const insecure = server?.insecureHTTPParser;
+    if (typeof insecure === "boolean") return insecure;
+    return httpFlags().insecureHTTPParser;
   }
 
   get writableFinished(): boolean {

@@ -16,13 +16,18 @@ import { Buffer } from "node:buffer";
 import { deprecate } from "node:util";
 import {
   ERR_HTTP_HEADERS_SENT,
+  ERR_HTTP_INVALID_HEADER_VALUE,
   ERR_HTTP_TRAILER_INVALID,
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   ERR_INVALID_CHAR,
 } from "../errors.ts";
 import { validateString } from "../validators.ts";
-import { checkInvalidHeaderChar, validateHeaderName, validateHeaderValue } from "./headers.ts";
+import {
+  checkInvalidHeaderChar,
+  checkInvalidRelaxedHeaderChar,
+  validateHeaderName,
+} from "./headers.ts";
 import { utcDate } from "./date.ts";
 
 /** The header store: `{ lowercasename: [originalName, value] }`, null-prototype. */
@@ -65,6 +70,7 @@ export interface HeadTarget {
   agent?: unknown;
   _trailer: string;
   _send(data: string): boolean;
+  _isLenientHeaderValidation(): boolean;
 }
 
 interface HeadState {
@@ -75,6 +81,21 @@ interface HeadState {
   expect: boolean;
   trailer: boolean;
   header: string;
+}
+
+/**
+ * Node's `validateHeaderValue` under the message's own rule (see
+ * `OutgoingMessage#_isLenientHeaderValidation`). The rule is looked up only
+ * for a value the strict check refuses, so valid values cost what they did.
+ */
+export function validateValueFor(msg: HeadTarget, name: string, value: unknown): void {
+  if (value === undefined) throw new ERR_HTTP_INVALID_HEADER_VALUE(value, name);
+  if (
+    checkInvalidHeaderChar(value) &&
+    (!msg._isLenientHeaderValidation() || checkInvalidRelaxedHeaderChar(value))
+  ) {
+    throw new ERR_INVALID_CHAR("header content", name);
+  }
 }
 
 const kConnClose = /(?:^|\W)close(?:$|\W)/i;
@@ -238,7 +259,7 @@ function storeLine(
   value: unknown,
   validate: boolean,
 ): void {
-  if (validate) validateHeaderValue(name, value);
+  if (validate) validateValueFor(msg, name, value);
   state.header += name + ": " + value + "\r\n";
   // Only the names below steer the framing; most others are ruled out by length.
   if (((kFramingLengths >>> name.length) & 1) === 0 || name.length > 31) return;
@@ -280,7 +301,7 @@ function storeLine(
 function setHeader(this: HeadTarget, name: string, value: HeaderValue): HeadTarget {
   if (this._header) throw new ERR_HTTP_HEADERS_SENT("set");
   validateHeaderName(name);
-  validateHeaderValue(name, value);
+  validateValueFor(this, name, value);
   let headers = this[kOutHeaders];
   if (headers === null) this[kOutHeaders] = headers = Object.create(null) as HeaderStore;
   headers[name.toLowerCase()] = [name, value];
@@ -314,7 +335,7 @@ function setHeaders(
 function appendHeader(this: HeadTarget, name: string, value: HeaderValue): HeadTarget {
   if (this._header) throw new ERR_HTTP_HEADERS_SENT("append");
   validateHeaderName(name);
-  validateHeaderValue(name, value);
+  validateValueFor(this, name, value);
   const field = name.toLowerCase();
   const headers = this[kOutHeaders];
   if (headers === null || !headers[field]) return setHeader.call(this, name, value);

@@ -115,6 +115,12 @@ export interface ParserOptions {
   maxHeaderSize?: number;
   /** Node's `insecureHTTPParser`: every llhttp leniency on. */
   lenient?: boolean;
+  /**
+   * llhttp's relaxed header-value leniency (Node's `httpValidation:
+   * 'relaxed'`): header and trailer values may also hold control characters
+   * other than NUL, CR and LF. Nothing else is relaxed.
+   */
+  relaxed?: boolean;
 }
 
 /** Handed to `onMessageComplete` when a message has no trailers. */
@@ -128,6 +134,7 @@ export class HTTPParser extends BodyParser {
 
   constructor(kind: ParserKind, handler: ParserHandler, options?: ParserOptions) {
     super(kind, options?.maxHeaderSize ?? 16384, options?.lenient ?? false);
+    this.relaxed = options?.relaxed ?? false;
     this.#handler = handler;
   }
 
@@ -159,6 +166,7 @@ export class HTTPParser extends BodyParser {
   configure(options: ParserOptions): void {
     this.maxHeaderSize = options.maxHeaderSize ?? 16384;
     this.lenient = options.lenient ?? false;
+    this.relaxed = options.relaxed ?? false;
   }
 
   /** The kind of messages parsed. */

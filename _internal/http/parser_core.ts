@@ -106,6 +106,8 @@ const kNoScratch = new Uint8Array(0);
 export abstract class ParserCore {
   protected type: number;
   protected lenient: boolean;
+  /** llhttp's LENIENT_HEADER_VALUE_RELAXED: see `ParserOptions.relaxed`. */
+  protected relaxed = false;
   protected maxHeaderSize: number;
 
   protected state: number = START;

@@ -467,6 +467,11 @@ export abstract class HeadParser extends LineParser {
             continue;
           }
           if (!lenient) {
+            // Relaxed: any control byte but NUL (CR and LF were taken above).
+            if (c !== 0 && this.relaxed) {
+              i++;
+              continue;
+            }
             if (!this.count(mark, i, i)) return -1;
             return this.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char", i);
           }

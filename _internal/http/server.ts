@@ -21,7 +21,7 @@ import { nodeConstructor } from "../constructor.ts";
 import { IncomingMessage } from "./incoming.ts";
 import { ServerResponse } from "./server_response.ts";
 import { STATUS_CODES } from "./status_codes.ts";
-import { parseUniqueHeadersOption } from "./outgoing.ts";
+import { checkHttpValidation, parseUniqueHeadersOption } from "./outgoing.ts";
 import { ServerConnection } from "./server_connection.ts";
 import { loopNow } from "../net/clock.ts";
 import { httpFlags } from "../node_flags.ts";
@@ -46,8 +46,25 @@ export interface ServerOptions {
   /**
    * Parse leniently, accepting malformed requests the strict parser rejects.
    * Unsafe; avoid it. Default: `false`, or `--insecure-http-parser`.
+   * Since Node 26.3 / 24.19, `true` also lets response header values hold
+   * control characters other than NUL, CR and LF.
    */
   insecureHTTPParser?: boolean;
+  /**
+   * How strictly header values are checked (Node 26.3 / 24.19); may not be
+   * given with `insecureHTTPParser`:
+   * - `'strict'`: RFC 9110 field values (HTAB, SP, visible ASCII and
+   *   0x80-0xFF), both in requests received and in response headers set.
+   *   It also overrides `--insecure-http-parser`.
+   * - `'relaxed'`: the Fetch standard's rule, which also allows control
+   *   characters other than NUL, CR and LF in both directions. The parser
+   *   stays strict otherwise (llhttp's relaxed header-value leniency).
+   * - `'insecure'`: every parser leniency, as `insecureHTTPParser: true`,
+   *   and the Fetch rule for response headers.
+   *
+   * Default: strict, unless `--insecure-http-parser` is set.
+   */
+  httpValidation?: "strict" | "relaxed" | "insecure";
   /**
    * Milliseconds a client has to send a whole request before the server
    * answers 408 and closes; `0` turns the limit off. Default: `300000`.
@@ -149,6 +166,7 @@ class HttpServerMethods extends NetServer {
   declare ServerResponseClass: typeof ServerResponse;
   declare maxHeaderSize: number | undefined;
   declare insecureHTTPParser: boolean | undefined;
+  declare httpValidation: "strict" | "relaxed" | "insecure" | undefined;
   declare requestTimeout: number;
   declare headersTimeout: number;
   declare keepAliveTimeout: number;
@@ -307,6 +325,7 @@ function storeOptions(self: HttpServer, options: ServerOptions): void {
   self.insecureHTTPParser =
     optionalBoolean(options.insecureHTTPParser, "options.insecureHTTPParser") ??
       httpFlags().insecureHTTPParser;
+  self.httpValidation = checkHttpValidation(options.httpValidation, options.insecureHTTPParser);
   self.requestTimeout = optionalInteger(options.requestTimeout, "requestTimeout", 300_000);
   self.headersTimeout = optionalInteger(
     options.headersTimeout,

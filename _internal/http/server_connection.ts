@@ -165,7 +165,13 @@ export class ServerConnection {
   constructor(server: HttpServer, socket: Socket) {
     this.server = server;
     this.socket = socket;
-    const options = { maxHeaderSize: server.maxHeaderSize, lenient: server.insecureHTTPParser };
+    // Node's calculateLenientFlags: httpValidation, when given, decides alone.
+    const mode = server.httpValidation;
+    const options = {
+      maxHeaderSize: server.maxHeaderSize,
+      lenient: mode === undefined ? server.insecureHTTPParser : mode === "insecure",
+      relaxed: mode === "relaxed",
+    };
     const parser = idleParsers.pop();
     if (parser !== undefined) {
       parser.reset(REQUEST, this);
@@ -188,6 +194,10 @@ export class ServerConnection {
     if (kConsumer in socket) socket[kConsumer] = this;
     // deno-lint-ignore no-explicit-any
     (socket as any).parser = this.parser;
+    // As Node (nodejs/node#13435): a socket handed over by 'connection' knows
+    // its server too; a response's header rule is looked up through it.
+    // deno-lint-ignore no-explicit-any
+    (socket as any).server = server;
     // A user's own Duplex (emitted as 'connection') may lack net.Socket's
     // extras, so they are used only when present, as Node does.
     if (server.timeout && typeof socket.setTimeout === "function") {

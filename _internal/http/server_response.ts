@@ -27,7 +27,7 @@ import {
   OutgoingMessageMethods,
   type OutgoingMessageOptions,
 } from "./outgoing.ts";
-import type { OutgoingHeaders } from "./outgoing_headers.ts";
+import { type HeadTarget, type OutgoingHeaders, validateValueFor } from "./outgoing_headers.ts";
 
 /** What a response reads from its request. */
 export interface ResponseRequest {
@@ -55,32 +55,32 @@ const kTeChunked = /(?:^|\W)chunked(?:$|\W)/i;
 let lastCheckedMessage: string | undefined = "OK";
 
 /** One validated `name: value` line. */
-function informationLine(name: unknown, value: unknown): string {
+function informationLine(res: HeadTarget, name: unknown, value: unknown): string {
   validateHeaderName(name);
-  validateHeaderValue(name, value);
+  validateValueFor(res, name, value);
   return `${name}: ${value}\r\n`;
 }
 
 /** The header lines of an interim response, from any shape `writeHead()` takes. */
-function informationLines(headers: WriteHeadHeaders | null | undefined): string {
+function informationLines(res: HeadTarget, headers: WriteHeadHeaders | null | undefined): string {
   if (headers === undefined || headers === null) return "";
   let lines = "";
   if (Array.isArray(headers)) {
     if (headers.length > 0 && Array.isArray(headers[0])) {
       for (const pair of headers as readonly (readonly [string, HeaderValue])[]) {
-        lines += informationLine(pair[0], pair[1]);
+        lines += informationLine(res, pair[0], pair[1]);
       }
       return lines;
     }
     if (headers.length % 2 !== 0) throw new ERR_INVALID_ARG_VALUE("headers", headers);
     for (let i = 0; i < headers.length; i += 2) {
-      lines += informationLine(headers[i], headers[i + 1]);
+      lines += informationLine(res, headers[i], headers[i + 1]);
     }
     return lines;
   }
   validateObject(headers, "headers");
   const record = headers as Record<string, HeaderValue | undefined>;
-  for (const name of Object.keys(record)) lines += informationLine(name, record[name]);
+  for (const name of Object.keys(record)) lines += informationLine(res, name, record[name]);
   return lines;
 }
 
@@ -149,8 +149,9 @@ class ServerResponseMethods extends OutgoingMessageMethods {
     validateInteger(statusCode, "statusCode", 100, 199);
     if (statusCode === 101) throw new ERR_HTTP_INVALID_STATUS_CODE(statusCode);
     const reason = STATUS_CODES[statusCode] || "unknown";
+    const lines = informationLines(this, headers);
     return this._writeRaw(
-      `HTTP/1.1 ${statusCode} ${reason}\r\n${informationLines(headers)}\r\n`,
+      `HTTP/1.1 ${statusCode} ${reason}\r\n${lines}\r\n`,
       "ascii",
       cb,
     );
