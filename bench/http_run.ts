@@ -7,6 +7,8 @@
  * - `64k`: keep-alive GETs of a 64 KiB body, per CPU second of the server
  * - `upload`: keep-alive POSTs of a 1 MiB chunked body, per CPU second
  * - `idle`: server memory per idle keep-alive connection, 10,000 held
+ * - `express` (not run by default): Express 5 hello world, per CPU second,
+ *   the app bundled onto this library (ours) or onto the runtime's http
  *
  * Each measurement pairs a server process (`http_server.ts` on Deno, Bun or
  * Node) with a load generator in its own process: wrk for the timed loads,
@@ -23,7 +25,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Child, type Command, withServerChild } from "./_lib/child.ts";
 import { closingSections, finish, versions } from "./_lib/report.ts";
-import { bundleForNode, niced } from "./_lib/node_bundle.ts";
+import { bundleExpressApp, bundleForNode, niced } from "./_lib/node_bundle.ts";
 import { flag, numberFlag } from "./_lib/lines.ts";
 import { runWrk, type WrkPlan } from "./_lib/wrk.ts";
 import { cellRow, type Column, formatTable, kib, median, perSecond, ratio } from "./_lib/table.ts";
@@ -31,7 +33,7 @@ import { askCensus, type Census, censusTables, perConnection } from "./_lib/cens
 
 type Runtime = "deno" | "bun" | "node";
 type Impl = "ours" | "builtin" | "raw";
-type Bench = "hello" | "64k" | "upload" | "idle";
+type Bench = "hello" | "64k" | "upload" | "idle" | "express";
 type Metrics = Record<string, number>;
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -40,7 +42,7 @@ const usage = `Usage: deno run -A bench/http_run.ts [options]
   --runtimes=deno,bun,node       server runtimes (Node runs its built-in http only)
   --impls=ours,builtin,raw       this project, the runtime's node:http, a minimal
                                  responder over native sockets (hello and 64k only)
-  --benches=hello,64k,upload,idle
+  --benches=hello,64k,upload,idle also: express (Express 5 hello world; raw has no cell)
   --repeat=3                     runs per cell; the tables show medians
   --warmup=1 --measure=3         wrk seconds before and during the measured window
   --connections=50 --threads=1   wrk's keep-alive connections and threads
@@ -71,7 +73,13 @@ for (const arg of process.argv.slice(2)) {
 const options = {
   runtimes: list("runtimes", "deno,bun,node", ["deno", "bun", "node"]) as Runtime[],
   impls: list("impls", "ours,builtin,raw", ["ours", "builtin", "raw"]) as Impl[],
-  benches: list("benches", "hello,64k,upload,idle", ["hello", "64k", "upload", "idle"]) as Bench[],
+  benches: list("benches", "hello,64k,upload,idle", [
+    "hello",
+    "64k",
+    "upload",
+    "idle",
+    "express",
+  ]) as Bench[],
   repeat: Math.max(1, numberFlag("repeat", 3)),
   warmup: numberFlag("warmup", 1),
   measure: Math.max(1, numberFlag("measure", 3)),
@@ -111,7 +119,7 @@ function list(name: string, fallback: string, allowed: string[]): string[] {
 /** The cells a bench runs: Node has only its built-in; raw reads no bodies, frames by length. */
 function impls(runtime: Runtime, bench: Bench): Impl[] {
   if (runtime === "node") return options.impls.includes("builtin") ? ["builtin"] : [];
-  const rawFits = bench !== "upload" && options.framing === "length";
+  const rawFits = bench !== "upload" && bench !== "express" && options.framing === "length";
   return options.impls.filter((impl) => impl !== "raw" || rawFits);
 }
 
@@ -150,6 +158,7 @@ function withServer(
   }
   // Held connections must outlive the GC passes of the idle measurement.
   if (bench === "idle") args.push("--keep-alive-ms=600000");
+  if (bench === "express") args.push(`--app=${bundleExpressApp(root, impl === "ours")}`);
   return withServerChild(`${runtime} ${impl} server`, serverCommand(runtime, args), root, body);
 }
 
@@ -316,7 +325,7 @@ function verdict(got: number | undefined, ok: (x: number) => boolean): string {
   return got === undefined ? "-" : ok(got) ? "yes" : "NO";
 }
 
-function throughputReport(bench: "hello" | "64k" | "upload"): string {
+function throughputReport(bench: "hello" | "64k" | "upload" | "express"): string {
   const columns: Column[] = [
     ["perCpu", perSecond],
     ["perCpu:range", perSecond],
@@ -332,7 +341,9 @@ function throughputReport(bench: "hello" | "64k" | "upload"): string {
     columns.splice(1, 0, ["mibPerCpu", (v) => v.toFixed(0)]);
     header.splice(2, 0, "MiB per CPU s");
   }
-  const target = targets[bench];
+  const target: { base: string; min: number } = bench === "express"
+    ? { base: "none", min: 0 }
+    : targets[bench];
   const ratios = [["ours", "/ builtin", "/ node", "/ raw", "target", "met"]];
   for (const runtime of options.runtimes) {
     if (runtime === "node") continue;
@@ -345,8 +356,8 @@ function throughputReport(bench: "hello" | "64k" | "upload"): string {
       ratio(ours, value(bench, runtime, "builtin", "perCpu")),
       ratio(ours, value(bench, "node", "builtin", "perCpu")),
       ratio(ours, value(bench, runtime, "raw", "perCpu")),
-      `>= ${target.min}x ${target.base}`,
-      verdict(
+      target.base === "none" ? "-" : `>= ${target.min}x ${target.base}`,
+      target.base === "none" ? "-" : verdict(
         ours === undefined || base === undefined ? undefined : ours / base,
         (x) => x >= target.min,
       ),
@@ -392,6 +403,7 @@ function report(): string {
     } KiB chunks, keep-alive (${load})`,
     idle: `Memory of ${options.idle} idle keep-alive connections, one request each ` +
       `(server after GC, after - before)`,
+    express: `Express 5 hello world, keep-alive (${load})`,
   };
   const parts = options.benches.map((bench) => {
     const body = bench === "idle" ? idleReport() : throughputReport(bench);

@@ -34,6 +34,7 @@
 import process from "node:process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { emit, flag, numberFlag, onStdinLines } from "./_lib/lines.ts";
 import { type Responder, startRawHttp } from "./_lib/raw_http.ts";
 import { canCollectGarbage, collectGarbage, sample } from "./_lib/runtime.ts";
@@ -120,6 +121,23 @@ function upload(expected: number): Handler {
     req.on("data", (chunk) => got += chunk.byteLength);
     req.on("end", () => respond(res, got === expected ? 200 : 500, kText, "ok\n"));
   };
+}
+
+/** The `express` bench: the bundled app (see bench/_lib/express_app.cjs) serves. */
+function startExpress(appBundle: string): Promise<number> {
+  const require = createRequire(import.meta.url);
+  const start = require(appBundle) as (onListening: (port: number) => void) => {
+    on(event: "connection", listener: (socket: HttpSocket) => void): void;
+  };
+  return new Promise((resolve) => {
+    const server = start(resolve);
+    server.on("connection", (socket) => {
+      counts.accepted++;
+      counts.active++;
+      socket.on("close", onSocketClose);
+      socket.on("error", ignore);
+    });
+  });
 }
 
 function handler(bench: string): Handler {
@@ -209,6 +227,8 @@ async function main(): Promise<void> {
   if (where === "node" && impl !== "builtin") throw new Error("on Node only --impl=builtin runs");
   const port = impl === "raw"
     ? startRawHttp(where as "deno" | "bun", rawResponder(bench), counts)
+    : bench === "express"
+    ? await startExpress(flag("app", ""))
     : await startHttp(impl, bench);
   // Commands are answered one at a time, in order, even when one awaits GC.
   let queue = Promise.resolve();

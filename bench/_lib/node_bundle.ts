@@ -36,3 +36,35 @@ export function niced(nice: number, bin: string, args: string[]): Command {
   if (nice === 0) return { bin, args };
   return { bin: "nice", args: ["-n", String(nice), bin, ...args] };
 }
+
+const expressBundles = new Map<boolean, string>();
+
+/**
+ * The `express` bench's app (`bench/_lib/express_app.cjs`, with Express
+ * from node_modules) as one CommonJS file: through scripts/bundle.mjs, so
+ * that Express's own `require("http")` is this library (`ours`), or with
+ * the runtime's modules left as they are. Made once per run.
+ */
+export function bundleExpressApp(root: string, ours: boolean): string {
+  const known = expressBundles.get(ours);
+  if (known !== undefined) return known;
+  const entry = join(root, "bench", "_lib", "express_app.cjs");
+  const out = join(mkdtempSync(join(tmpdir(), "express_app_")), "express_app.cjs");
+  if (ours) {
+    execFileSync("node", [join(root, "scripts", "bundle.mjs"), entry, "-o", out], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+  } else {
+    execFileSync(`${root}node_modules/.bin/esbuild`, [
+      entry,
+      "--bundle",
+      "--platform=node",
+      "--format=cjs",
+      "--keep-names",
+      "--log-level=error",
+      `--outfile=${out}`,
+    ], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  expressBundles.set(ours, out);
+  return out;
+}
