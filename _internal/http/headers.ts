@@ -46,16 +46,6 @@ export function checkInvalidHeaderChar(value: unknown): boolean {
 }
 
 /**
- * Like {@link checkInvalidHeaderChar} under Node's lenient header
- * validation (`httpValidation: 'relaxed'` or `'insecure'`): the Fetch
- * standard's rule, where only NUL, CR, LF and characters above U+00FF are
- * refused.
- */
-export function checkInvalidRelaxedHeaderChar(value: unknown): boolean {
-  return kInvalidRelaxedChar.test(`${value}`);
-}
-
-/**
  * Node's `http.validateHeaderName()`: throws ERR_INVALID_HTTP_TOKEN
  * ("Header name must be a valid HTTP token [\"x\"]") unless `name` is a
  * non-empty token string. `label` replaces "Header name" in the message.
@@ -99,15 +89,33 @@ export function validateHeaderName(name: unknown, label?: string): asserts name 
  * ```
  */
 export function validateHeaderValue(name: string, value: unknown, lenient?: boolean): void {
+  checkHeaderValue(name, value, lenient);
+}
+
+/**
+ * `validateHeaderValue()` with the rule given as a flag or as the message
+ * whose `httpValidation` decides it (asked only for a value the strict rule
+ * refuses).
+ */
+export function checkHeaderValue(
+  name: string,
+  value: unknown,
+  lenient: boolean | LenientRule | undefined,
+): void {
   if (value === undefined) throw new ERR_HTTP_INVALID_HEADER_VALUE(value, name);
-  // The relaxed rule allows a superset of the strict one: it is consulted
-  // only for a value the strict rule refuses.
-  if (
-    kInvalidHeaderChar.test(`${value}`) &&
-    (!lenient || kInvalidRelaxedChar.test(`${value}`))
-  ) {
+  // The relaxed rule allows a superset of the strict one: it (and a
+  // message's choice of rule) is consulted only for a value the strict rule
+  // refuses, so a valid value costs one test.
+  if (!kInvalidHeaderChar.test(`${value}`)) return;
+  const relaxed = typeof lenient === "object" ? lenient._isLenientHeaderValidation() : lenient;
+  if (!relaxed || kInvalidRelaxedChar.test(`${value}`)) {
     throw new ERR_INVALID_CHAR("header content", name);
   }
+}
+
+/** A message that decides per call whether header values follow the relaxed rule. */
+export interface LenientRule {
+  _isLenientHeaderValidation(): boolean;
 }
 
 /** Received headers as `IncomingMessage#headers` holds them. */

@@ -16,18 +16,13 @@ import { Buffer } from "node:buffer";
 import { deprecate } from "node:util";
 import {
   ERR_HTTP_HEADERS_SENT,
-  ERR_HTTP_INVALID_HEADER_VALUE,
   ERR_HTTP_TRAILER_INVALID,
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   ERR_INVALID_CHAR,
 } from "../errors.ts";
 import { validateString } from "../validators.ts";
-import {
-  checkInvalidHeaderChar,
-  checkInvalidRelaxedHeaderChar,
-  validateHeaderName,
-} from "./headers.ts";
+import { checkHeaderValue, checkInvalidHeaderChar, validateHeaderName } from "./headers.ts";
 import { utcDate } from "./date.ts";
 
 /** The header store: `{ lowercasename: [originalName, value] }`, null-prototype. */
@@ -81,21 +76,6 @@ interface HeadState {
   expect: boolean;
   trailer: boolean;
   header: string;
-}
-
-/**
- * Node's `validateHeaderValue` under the message's own rule (see
- * `OutgoingMessage#_isLenientHeaderValidation`). The rule is looked up only
- * for a value the strict check refuses, so valid values cost what they did.
- */
-export function validateValueFor(msg: HeadTarget, name: string, value: unknown): void {
-  if (value === undefined) throw new ERR_HTTP_INVALID_HEADER_VALUE(value, name);
-  if (
-    checkInvalidHeaderChar(value) &&
-    (!msg._isLenientHeaderValidation() || checkInvalidRelaxedHeaderChar(value))
-  ) {
-    throw new ERR_INVALID_CHAR("header content", name);
-  }
 }
 
 const kConnClose = /(?:^|\W)close(?:$|\W)/i;
@@ -259,7 +239,7 @@ function storeLine(
   value: unknown,
   validate: boolean,
 ): void {
-  if (validate) validateValueFor(msg, name, value);
+  if (validate) checkHeaderValue(name, value, msg);
   state.header += name + ": " + value + "\r\n";
   // Only the names below steer the framing; most others are ruled out by length.
   if (((kFramingLengths >>> name.length) & 1) === 0 || name.length > 31) return;
@@ -301,7 +281,7 @@ function storeLine(
 function setHeader(this: HeadTarget, name: string, value: HeaderValue): HeadTarget {
   if (this._header) throw new ERR_HTTP_HEADERS_SENT("set");
   validateHeaderName(name);
-  validateValueFor(this, name, value);
+  checkHeaderValue(name, value, this);
   let headers = this[kOutHeaders];
   if (headers === null) this[kOutHeaders] = headers = Object.create(null) as HeaderStore;
   headers[name.toLowerCase()] = [name, value];
@@ -335,7 +315,7 @@ function setHeaders(
 function appendHeader(this: HeadTarget, name: string, value: HeaderValue): HeadTarget {
   if (this._header) throw new ERR_HTTP_HEADERS_SENT("append");
   validateHeaderName(name);
-  validateValueFor(this, name, value);
+  checkHeaderValue(name, value, this);
   const field = name.toLowerCase();
   const headers = this[kOutHeaders];
   if (headers === null || !headers[field]) return setHeader.call(this, name, value);

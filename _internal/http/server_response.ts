@@ -16,7 +16,12 @@ import {
 } from "../errors.ts";
 import { validateInteger, validateLinkHeaderValue, validateObject } from "../validators.ts";
 import { nodeConstructor } from "../constructor.ts";
-import { checkInvalidHeaderChar, validateHeaderName, validateHeaderValue } from "./headers.ts";
+import {
+  checkHeaderValue,
+  checkInvalidHeaderChar,
+  validateHeaderName,
+  validateHeaderValue,
+} from "./headers.ts";
 import { STATUS_CODES } from "./status_codes.ts";
 import {
   type HeaderValue,
@@ -27,7 +32,7 @@ import {
   OutgoingMessageMethods,
   type OutgoingMessageOptions,
 } from "./outgoing.ts";
-import { type HeadTarget, type OutgoingHeaders, validateValueFor } from "./outgoing_headers.ts";
+import type { HeadTarget, OutgoingHeaders } from "./outgoing_headers.ts";
 
 /** What a response reads from its request. */
 export interface ResponseRequest {
@@ -57,7 +62,7 @@ let lastCheckedMessage: string | undefined = "OK";
 /** One validated `name: value` line. */
 function informationLine(res: HeadTarget, name: unknown, value: unknown): string {
   validateHeaderName(name);
-  validateValueFor(res, name, value);
+  checkHeaderValue(name, value, res);
   return `${name}: ${value}\r\n`;
 }
 
