@@ -130,13 +130,7 @@ function startExpress(appBundle: string): Promise<number> {
     on(event: "connection", listener: (socket: HttpSocket) => void): void;
   };
   return new Promise((resolve) => {
-    const server = start(resolve);
-    server.on("connection", (socket) => {
-      counts.accepted++;
-      counts.active++;
-      socket.on("close", onSocketClose);
-      socket.on("error", ignore);
-    });
+    start(resolve).on("connection", countConnection);
   });
 }
 
@@ -154,7 +148,14 @@ async function loadHttp(impl: string): Promise<HttpModule> {
   return (await import(ours)) as HttpModule;
 }
 
-// Shared by every socket, so the bench adds no per-connection closure.
+/** Counts a connection while it lives; shared, so the bench adds no closure per connection. */
+function countConnection(socket: HttpSocket): void {
+  counts.accepted++;
+  counts.active++;
+  socket.on("close", onSocketClose);
+  socket.on("error", ignore);
+}
+
 function onSocketClose(): void {
   counts.active--;
 }
@@ -168,12 +169,7 @@ async function startHttp(impl: string, bench: string): Promise<number> {
   const server = http.createServer(handler(bench));
   const keepAliveMs = numberFlag("keep-alive-ms", 0);
   if (keepAliveMs > 0) server.keepAliveTimeout = keepAliveMs;
-  server.on("connection", (socket) => {
-    counts.accepted++;
-    counts.active++;
-    socket.on("close", onSocketClose);
-    socket.on("error", ignore);
-  });
+  server.on("connection", countConnection);
   // Node 20 has no Promise.withResolvers.
   return await new Promise<number>((resolve, reject) => {
     server.on("error", reject);

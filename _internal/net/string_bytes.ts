@@ -24,10 +24,9 @@ const encoder = new TextEncoder();
 
 /** How the runtime fills the slab, if at all; asked once, on the first write. */
 let slabMode: "encodeInto" | "write" | "none" | undefined;
-let slab = new Uint8Array(0);
+/** The current slab; a Buffer in the "write" mode (`Buffer#write()` needs one). */
+let slab: Uint8Array = new Uint8Array(0);
 let slabUsed = 0;
-/** The slab of the "write" mode: `Buffer#write()` needs a Buffer. */
-let bufferSlab = Buffer.alloc(0);
 
 /**
  * The bytes of `str` in `encoding` (Node's names; none means utf8), ready to
@@ -54,13 +53,13 @@ export function stringBytes(str: string, encoding?: string | null): Uint8Array {
 /** `str` written into the Buffer slab in `encoding`. */
 function writeIntoSlab(str: string, encoding: "utf8" | "latin1"): Uint8Array {
   // A UTF-16 code unit takes at most three bytes of utf8.
-  if (bufferSlab.length - slabUsed < 3 * str.length) {
-    bufferSlab = Buffer.allocUnsafe(kSlabSize);
+  if (slab.length - slabUsed < 3 * str.length) {
+    slab = Buffer.allocUnsafe(kSlabSize);
     slabUsed = 0;
   }
   const start = slabUsed;
-  slabUsed += bufferSlab.write(str, start, encoding);
-  return bufferSlab.subarray(start, slabUsed);
+  slabUsed += (slab as Buffer).write(str, start, encoding);
+  return slab.subarray(start, slabUsed);
 }
 
 /** utf8 bytes in the slab; with `asciiOnly`, null if `str` is not ASCII. */
