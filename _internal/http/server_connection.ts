@@ -280,7 +280,13 @@ export class ServerConnection {
     }
     const socket = this.socket;
     if (!this.server.httpAllowHalfOpen) {
-      if (socket.writable) socket.end();
+      // Node ends the socket here, and by now libuv has written every
+      // response ended before the FIN was read: its writes complete at once.
+      // A write here completes a loop turn later, so pipelined responses
+      // already ended may still be queued; the socket ends after them.
+      const last = this.#lastEndedResponse();
+      if (last !== null) last._last = true;
+      else if (socket.writable) socket.end();
     } else if (this.outgoing.length > 0) {
       this.outgoing[this.outgoing.length - 1]._last = true;
     } else if (socket._httpMessage) {
@@ -288,6 +294,21 @@ export class ServerConnection {
     } else if (socket.writable) {
       socket.end();
     }
+  }
+
+  /**
+   * The last of the responses, from the one being written on, that their
+   * handlers have all ended; null when the one on the socket is not ended.
+   */
+  #lastEndedResponse(): ServerResponse | null {
+    const current = this.socket._httpMessage as ServerResponse | null;
+    if (!current || !current.finished) return null;
+    let last = current;
+    for (const res of this.outgoing) {
+      if (!res.finished) break;
+      last = res;
+    }
+    return last;
   }
 
   onClose(): void {

@@ -119,3 +119,46 @@ test("http.Server.setTimeout() applies again to a kept-alive connection's next r
     await stop(server);
   }
 });
+
+test("http.Server still sends the pipelined responses already ended when clients half-close", async () => {
+  const [server, port] = await serve((req, res) => res.end(`body of ${req.url}`));
+  // Each client sends its requests and its FIN in one write. Many at once,
+  // as under load: on Deno a write completes a loop turn later, so the FIN
+  // was read while responses already ended were still queued, and ending
+  // the connection then cut them off (8 of 10 arrived).
+  const urls = Array.from({ length: 10 }, (_, i) => `/r${i}`);
+  const clients = Array.from({ length: 16 }, () => new RawClient(port));
+  try {
+    for (const client of clients) {
+      client.write(urls.map((url) => `GET ${url} HTTP/1.1\r\nHost: x\r\n\r\n`).join(""));
+      client.end();
+    }
+    await Promise.all(clients.map((client) => client.closed));
+    for (const client of clients) {
+      const bodies = client.text.split("\r\n\r\n").slice(1).map((part) => part.split("HTTP/")[0]);
+      assert.deepEqual(bodies, urls.map((url) => `body of ${url}`));
+    }
+  } finally {
+    for (const client of clients) client.destroy();
+    await stop(server);
+  }
+});
+
+test("http.Server drops a response not yet ended when the client half-closes, as Node", async () => {
+  const pending = Promise.withResolvers<import("../../http.ts").ServerResponse>();
+  const [server, port] = await serve((_req, res) => pending.resolve(res));
+  const client = new RawClient(port);
+  try {
+    client.write("GET /late HTTP/1.1\r\nHost: x\r\n\r\n");
+    client.end();
+    const res = await pending.promise;
+    // Node ends the connection on the client's FIN (httpAllowHalfOpen is
+    // off); a response still to come has nowhere to go.
+    await client.closed;
+    assert.equal(client.text, "");
+    res.end("too late");
+  } finally {
+    client.destroy();
+    await stop(server);
+  }
+});
