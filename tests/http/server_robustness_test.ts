@@ -9,83 +9,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import process from "node:process";
-import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 import * as runtimeNet from "node:net";
-import http, { type IncomingMessage, type Server, type ServerResponse } from "../../http.ts";
-import { closeServer, listen, untilTrue } from "../_util/net.ts";
+import http, { type IncomingMessage, type ServerResponse } from "../../http.ts";
+import { listen, untilTrue } from "../_util/net.ts";
+import {
+  CLOSE_BOUND_MS,
+  exchange,
+  guardProcess,
+  shutDown,
+  untilNoConnections,
+  within,
+} from "../_util/robust.ts";
 import { fuzzCases, HIDDEN, smugglingCases, statusSequence } from "../_util/http_fuzz.ts";
-
-/** How long one connection may stay open after the client half-closed. */
-const CLOSE_BOUND_MS = 2000;
-
-/** Records every uncaught exception and unhandled rejection while a test runs. */
-function guardProcess(): { errors: unknown[]; dispose: () => void } {
-  const errors: unknown[] = [];
-  const record = (err: unknown) => errors.push(err);
-  process.on("uncaughtException", record);
-  process.on("unhandledRejection", record);
-  return {
-    errors,
-    dispose() {
-      process.off("uncaughtException", record);
-      process.off("unhandledRejection", record);
-    },
-  };
-}
-
-/** Rejects with `label` if `promise` has not settled within `ms`. */
-function within<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${label}: nothing after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, bound]).finally(() => clearTimeout(timer));
-}
-
-function connectionCount(server: Server): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.getConnections((err, n) => err ? reject(err) : resolve(n))
-  );
-}
-
-/** Resolves once the server counts no connection; rejects after `turns` turns. */
-async function untilNoConnections(server: Server, turns = 20_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (await connectionCount(server) === 0) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  assert.fail(`server still counts ${await connectionCount(server)} connection(s)`);
-}
-
-/** Closes the server, failing (rather than hanging) if 'close' never comes. */
-async function shutDown(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await within(closeServer(server), CLOSE_BOUND_MS, "server 'close'");
-}
-
-/**
- * Sends `wire` on a fresh connection of the runtime's own client, half-closes,
- * and collects what comes back until the server closes (or the bound passes).
- */
-function exchange(port: number, wire: string): Promise<{ text: string; hung: boolean }> {
-  return new Promise((resolve) => {
-    const socket = runtimeNet.connect(port, "127.0.0.1");
-    const parts: Buffer[] = [];
-    const text = () => Buffer.concat(parts).toString("latin1");
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve({ text: text(), hung: true });
-    }, CLOSE_BOUND_MS);
-    socket.on("data", (chunk: Buffer) => parts.push(chunk));
-    socket.on("error", () => {});
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve({ text: text(), hung: false });
-    });
-    socket.end(Buffer.from(wire, "latin1"));
-  });
-}
 
 /** The handler the Node table below was recorded with. */
 function answerOk(reached: string[]) {
