@@ -11,7 +11,7 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import type { Socket } from "../net/socket.ts";
 import { loopNow } from "../net/clock.ts";
-import { kConsumer } from "../net/symbols.ts";
+import { kConsumer, kConsumerBulk } from "../net/symbols.ts";
 import { connResetException, ERR_HTTP_REQUEST_TIMEOUT } from "../errors.ts";
 import { STATUS_CODES } from "./status_codes.ts";
 import { type HeadInfo, HTTPParser, type ParseError, REQUEST } from "./parser.ts";
@@ -33,6 +33,13 @@ const kRequestTimeout = staticResponse(408);
 const kEntityTooLarge = staticResponse(413);
 const kHeadersTooLarge = staticResponse(431);
 
+/**
+ * Body chunks go to the request in pieces of at most this many bytes, the
+ * size of libuv's reads: the socket may read a body in larger pieces (see
+ * onBody), and code may count on Node's chunk sizes.
+ */
+const kBodyPiece = 65536;
+
 /** A free list of parsers, as Node's `setMaxIdleHTTPParsers` pool. */
 const idleParsers: HTTPParser[] = [];
 let maxIdleParsers = 1000;
@@ -49,6 +56,8 @@ function noop(): void {}
 const kConn: unique symbol = Symbol("httpConnection");
 type ConnSocket = Socket & { [kConn]: ServerConnection };
 type ConnResponse = ServerResponse & { [kOwner]: ServerConnection };
+/** Our sockets take the consumer's bulk-read wish; a socket of another kind may not. */
+type BulkSocket = Socket & { [kConsumerBulk]?: (enable: boolean) => void };
 /**
  * Node's parsers carry the request being parsed as `incoming`, and are told
  * `free()` when pooled or `close()` when dropped; code reads the one and
@@ -161,6 +170,8 @@ export class ServerConnection {
   paused = false;
   /** A parse error waiting for the responses already ended to go out. */
   pendingError: (Error & { code?: string }) | null = null;
+  /** The socket reads in bulk for the body being parsed. */
+  bulkBody = false;
 
   constructor(server: HttpServer, socket: Socket) {
     this.server = server;
@@ -223,12 +234,30 @@ export class ServerConnection {
   onBody(data: Uint8Array, start: number, end: number): void {
     const req = this.current;
     if (req === null || req._dumped) return;
-    // Chunks from our sockets are never reused, so a view is safe to keep.
-    const chunk = Buffer.from(data.buffer, data.byteOffset + start, end - start);
-    if (!req.push(chunk)) this.#pauseSocket();
+    if (!this.bulkBody) {
+      // A body's bytes go to this request alone: larger reads save Deno a
+      // read op, a fresh buffer and the stream work per 64 KiB (a 1 MiB
+      // upload: 1.94k -> 2.20k per CPU second, medians of 3).
+      this.bulkBody = true;
+      (this.socket as BulkSocket)[kConsumerBulk]?.(true);
+    }
+    // Chunks from our sockets are never reused, so views are safe to keep.
+    let more = true;
+    for (let at = start; at < end; at += kBodyPiece) {
+      const size = Math.min(end - at, kBodyPiece);
+      more = req.push(Buffer.from(data.buffer, data.byteOffset + at, size));
+    }
+    if (!more) this.#pauseSocket();
+  }
+
+  #endBulkBody(): void {
+    if (!this.bulkBody) return;
+    this.bulkBody = false;
+    (this.socket as BulkSocket)[kConsumerBulk]?.(false);
   }
 
   onMessageComplete(trailers: string[]): void {
+    this.#endBulkBody();
     const req = this.current;
     this.current = null;
     this.headersDone = false;
@@ -550,6 +579,7 @@ export class ServerConnection {
 
   /** Stops handling HTTP on this socket (upgrade, or the server letting go). */
   detach(): void {
+    this.#endBulkBody();
     const socket = this.socket;
     if (socket[kConsumer] === this) socket[kConsumer] = null;
     for (const [event, listener] of kConnListeners) socket.removeListener(event, listener);

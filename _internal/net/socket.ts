@@ -33,7 +33,14 @@ import {
   validateNumber,
 } from "../validators.ts";
 import { BlockList } from "./blocklist.ts";
-import { kAdoptHandle, kConnected, kConsumer, kRace, kStopReading } from "./symbols.ts";
+import {
+  kAdoptHandle,
+  kConnected,
+  kConsumer,
+  kConsumerBulk,
+  kRace,
+  kStopReading,
+} from "./symbols.ts";
 import { nextOnreadBuffer, OnreadState } from "./socket_onread.ts";
 import { type PipeSource, syncBulkReads } from "./socket_pipe.ts";
 import { connectSocket } from "./connect.ts";
@@ -271,6 +278,10 @@ class SocketMethods extends Duplex {
       this[kReading] = false;
       this._handle?.readStop();
     }
+  }
+
+  [kConsumerBulk](enable: boolean): void {
+    if (this[kConsumer] !== null) this._handle?.setBulkReads?.(enable);
   }
 
   [kStartReading](): void {

@@ -18,5 +18,11 @@ export const kRace: unique symbol = Symbol("race");
  * `pause()` stops the handle.
  */
 export const kConsumer: unique symbol = Symbol("consumer");
+/**
+ * A method of the socket: its consumer is reading a message body (true) or
+ * is done with it (false). Until done, the handle may read in bulk, as for
+ * a piped socket: a body's bytes go to the consumer alone, in order.
+ */
+export const kConsumerBulk: unique symbol = Symbol("consumerBulk");
 /** Stops the handle reading (a method of the socket). */
 export const kStopReading: unique symbol = Symbol("stopReading");
