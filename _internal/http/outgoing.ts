@@ -10,8 +10,9 @@
  * on the wire: `end(data)` hangs its 'finish' callback on the body's own
  * socket write instead of on an extra empty one (only on our net.Socket: a
  * user's own Writable sees Node's empty write), and chunk framing pieces
- * that share an encoding are joined into one write (unless the socket's
- * `write` was replaced on the instance: code doing that counts calls).
+ * that share an encoding, or a head and a small binary body, are joined into
+ * one write (unless the socket's `write` was replaced on the instance: code
+ * doing that counts calls).
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { getDefaultHighWaterMark, Stream } from "node:stream";
 import { EventEmitter } from "node:events";
 import process from "node:process";
 import { Socket } from "../net/socket.ts";
+import { headAndBody } from "../net/string_bytes.ts";
 import {
   ERR_HTTP_CONTENT_LENGTH_MISMATCH,
   ERR_INVALID_ARG_VALUE,
@@ -60,6 +62,27 @@ import {
 export { kOutHeaders, kUniqueHeaders, parseUniqueHeadersOption } from "./outgoing_headers.ts";
 export type { HeaderStore, HeaderValue, OutgoingHeaders } from "./outgoing_headers.ts";
 export { kHighWaterMark, kNeedDrain, kRejectNonStandardBodyWrites } from "./outgoing_body.ts";
+
+/**
+ * A head and a binary body up to this size go to the socket as one write,
+ * encoded and copied into the shared string slab. Written apart, they take
+ * the socket's corked batch (a `_writev` of two requests and their
+ * callbacks): a `res.end(buffer)` cost 5.8 us of CPU on Bun and 4.5 on Deno
+ * that way against 5.3 and 4.2 joined (in-process, medians of 6). Express's
+ * `res.send()` ends with a Buffer whenever it computes an ETag, its default.
+ * Past this size the copy would cost more than the batch.
+ */
+const kHeadJoinLimit = 16 * 1024;
+
+/**
+ * Whether writes to `socket` may be joined: ours, with its own `write`. A
+ * user's Writable, or a `write` replaced on the instance (code that counts or
+ * holds writes), sees Node's sequence of writes. No socket yet: the bytes
+ * wait in `outputData`.
+ */
+function writesJoinable(socket: MessageSocket | null): boolean {
+  return socket === null || (socket instanceof Socket && !Object.hasOwn(socket, "write"));
+}
 
 /** The error given to destroy(), as `errored` reports it. */
 export const kErrored: unique symbol = Symbol("errored");
@@ -374,9 +397,9 @@ class OutgoingMessageMethods extends Stream {
       socket?.cork();
       finish = onFinish.bind(undefined, this);
       // Under strictContentLength the final length check below comes first.
-      // A socket of the user's own (any Writable) counts its writes, so it
-      // gets Node's separate empty write for 'finish'.
-      const ride = !this.strictContentLength && (socket === null || socket instanceof Socket);
+      // A socket that counts its writes gets Node's separate empty write for
+      // 'finish' (see writesJoinable).
+      const ride = !this.strictContentLength && writesJoinable(socket);
       finishQueued = writeChunk(this, chunk, encoding, ride ? finish : null, true);
     } else if (this.finished) {
       if (typeof callback === "function") {
@@ -425,6 +448,11 @@ class OutgoingMessageMethods extends Stream {
     if (!this._headerSent && header !== null) {
       if (typeof data === "string" && (encoding === "utf8" || encoding === "latin1" || !encoding)) {
         data = header + data;
+      } else if (
+        data instanceof Uint8Array && header.length + data.byteLength <= kHeadJoinLimit &&
+        writesJoinable(this.socket)
+      ) {
+        data = headAndBody(header, data);
       } else {
         this.outputData.unshift({ data: header, encoding: "latin1", callback: null });
         this.outputSize += header.length;

@@ -50,6 +50,51 @@ export function stringBytes(str: string, encoding?: string | null): Uint8Array {
   return Buffer.from(str, encoding as BufferEncoding);
 }
 
+/**
+ * `head`'s latin1 bytes followed by `body`, as one region ready for a
+ * transport write: an HTTP head and a small body go out in one write
+ * without a buffer of their own.
+ */
+export function headAndBody(head: string, body: Uint8Array): Uint8Array {
+  const total = head.length + body.length;
+  const mode = slabMode ??= transport().capabilities.stringSlab ?? "none";
+  let target: Uint8Array;
+  let at = 0;
+  if (total > kMaxSlabChars) {
+    target = mode === "write" ? Buffer.allocUnsafe(total) : new Uint8Array(total);
+  } else {
+    if (slab.length - slabUsed < total) {
+      slab = mode === "write" ? Buffer.allocUnsafe(kSlabSize) : new Uint8Array(kSlabSize);
+      slabUsed = 0;
+    }
+    target = slab;
+    at = slabUsed;
+    slabUsed += total;
+  }
+  latin1Into(head, target, at, mode);
+  target.set(body, at + head.length);
+  return target.subarray(at, at + total);
+}
+
+/** Writes `str` as latin1 at `target[at]`, the fastest way the runtime has. */
+function latin1Into(
+  str: string,
+  target: Uint8Array,
+  at: number,
+  mode: "encodeInto" | "write" | "none",
+): void {
+  if (mode === "write") {
+    (target as Buffer).write(str, at, "latin1");
+    return;
+  }
+  if (mode === "encodeInto") {
+    // ASCII (nearly every head) has the same bytes in utf8.
+    const { read, written } = encoder.encodeInto(str, target.subarray(at, at + str.length));
+    if (read === str.length && written === str.length) return;
+  }
+  target.set(Buffer.from(str, "latin1"), at);
+}
+
 /** `str` written into the Buffer slab in `encoding`. */
 function writeIntoSlab(str: string, encoding: "utf8" | "latin1"): Uint8Array {
   // A UTF-16 code unit takes at most three bytes of utf8.

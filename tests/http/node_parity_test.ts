@@ -7,6 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import http, { type IncomingMessage } from "../../http.ts";
 import type { Socket } from "../../net.ts";
 import { closeServer, listen } from "../_util/net.ts";
@@ -57,6 +58,37 @@ test("http.ServerResponse chunked body makes Node's socket writes when socket.wr
     const text = await client.until((t) => t.endsWith("0\r\n\r\n"));
     assert.match(text, /\r\n\r\n3\r\nasd\r\n0\r\n\r\n$/);
     assert.deepEqual(counts, [5], "head+size, CRLF, data, CRLF, last chunk");
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await closeServer(server);
+  }
+});
+
+test("http.ServerResponse end(Buffer) makes Node's socket writes when socket.write is wrapped", async () => {
+  // Node: the head, the body, then an empty write that carries 'finish'.
+  // Unwrapped, ours sends the head and a small body as one write.
+  const writes: string[] = [];
+  const finished = Promise.withResolvers<void>();
+  const server = http.createServer((_req, res) => {
+    const socket = res.socket!;
+    const write = socket.write;
+    socket.write = function (this: Socket, ...args: Parameters<Socket["write"]>) {
+      const data = args[0];
+      writes.push(typeof data === "string" ? `string ${data.length}` : `bytes ${data.length}`);
+      return write.apply(this, args);
+    } as Socket["write"];
+    res.on("finish", () => finished.resolve());
+    res.end(Buffer.from("asd"));
+  });
+  const port = await listen(server, 0, "127.0.0.1");
+  const client = new RawClient(port);
+  try {
+    client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    const text = await client.until((t) => t.endsWith("\r\n\r\nasd"));
+    await finished.promise;
+    const head = text.indexOf("\r\n\r\n") + 4;
+    assert.deepEqual(writes, [`string ${head}`, "bytes 3", "string 0"]);
   } finally {
     client.destroy();
     server.closeAllConnections();
