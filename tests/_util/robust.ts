@@ -84,3 +84,45 @@ export function exchange(port: number, wire: string): Promise<{ text: string; hu
     socket.end(Buffer.from(wire, "latin1"));
   });
 }
+
+/** Exchanges of one kind: each takes a number unique to the call. */
+export type Kinds = Record<string, (n: number) => Promise<void>>;
+
+/** What a {@link runMix} did: the calls that failed, and how many of each kind passed. */
+export interface MixResult {
+  failures: string[];
+  passed: Record<string, number>;
+}
+
+/**
+ * Runs `callers` callers at once, each making `calls` calls that take the
+ * kinds in turn, caller `c` starting at kind `c * stride` (so all kinds run
+ * side by side). `kindsFor(c)` gives caller `c` its kinds (they may share
+ * state, a connection say). Fails if the whole does not settle in 30 s.
+ */
+export async function runMix(
+  callers: number,
+  calls: number,
+  stride: number,
+  kindsFor: (caller: number) => Kinds,
+): Promise<MixResult> {
+  const result: MixResult = { failures: [], passed: {} };
+  await within(
+    Promise.all(Array.from({ length: callers }, async (_, caller) => {
+      const kinds = kindsFor(caller);
+      const names = Object.keys(kinds);
+      for (let i = 0; i < calls; i++) {
+        const name = names[(caller * stride + i) % names.length];
+        try {
+          await kinds[name](caller * calls + i);
+          result.passed[name] = (result.passed[name] ?? 0) + 1;
+        } catch (err) {
+          result.failures.push(`${name} (caller ${caller}, call ${i}): ${(err as Error).message}`);
+        }
+      }
+    })),
+    30_000,
+    "the traffic",
+  );
+  return result;
+}

@@ -18,7 +18,7 @@ import http, {
   type ServerResponse,
 } from "../../http.ts";
 import { listen, untilTrue } from "../_util/net.ts";
-import { guardProcess, shutDown, within } from "../_util/robust.ts";
+import { guardProcess, type Kinds, type MixResult, runMix, shutDown } from "../_util/robust.ts";
 
 const CALLERS = 12;
 const OPS_PER_CALLER = 28;
@@ -104,7 +104,7 @@ test("http.Agent under concurrent mixed traffic: every request settles as on Nod
   const port = await listen(server, 0, "127.0.0.1");
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2 });
   const base = { host: "127.0.0.1", port, agent };
-  const kinds: Record<string, (n: number) => Promise<void>> = {
+  const kinds: Kinds = {
     async get(n) {
       assert.deepEqual((await request({ ...base, path: `/g${n}` })).body, `hello /g${n}`);
     },
@@ -188,25 +188,9 @@ test("http.Agent under concurrent mixed traffic: every request settles as on Nod
       assert.equal(out.error, "GAVE_UP");
     },
   };
-  const names = Object.keys(kinds);
-  const failures: string[] = [];
-  const done: Record<string, number> = {};
+  let mix: MixResult;
   try {
-    await within(
-      Promise.all(Array.from({ length: CALLERS }, async (_, caller) => {
-        for (let i = 0; i < OPS_PER_CALLER; i++) {
-          const name = names[(caller * 5 + i) % names.length];
-          try {
-            await kinds[name](caller * OPS_PER_CALLER + i);
-            done[name] = (done[name] ?? 0) + 1;
-          } catch (err) {
-            failures.push(`${name} (caller ${caller}, op ${i}): ${(err as Error).message}`);
-          }
-        }
-      })),
-      30_000,
-      "the traffic",
-    );
+    mix = await runMix(CALLERS, OPS_PER_CALLER, 5, () => kinds);
     // A socket an aborted request gave up leaves the pool on its 'close'.
     const count = (lists: Record<string, unknown[] | undefined>) =>
       Object.values(lists).reduce((sum, list) => sum + (list?.length ?? 0), 0);
@@ -218,7 +202,7 @@ test("http.Agent under concurrent mixed traffic: every request settles as on Nod
     await shutDown(server);
     guard.dispose();
   }
-  assert.deepEqual(failures, []);
+  assert.deepEqual(mix.failures, []);
   assert.deepEqual(guard.errors, []);
-  assert.equal(Object.keys(done).length, names.length);
+  assert.equal(Object.keys(mix.passed).length, Object.keys(kinds).length);
 });

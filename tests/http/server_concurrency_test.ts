@@ -21,9 +21,11 @@ import {
   CLOSE_BOUND_MS,
   exchange,
   guardProcess,
+  type Kinds,
+  type MixResult,
+  runMix,
   shutDown,
   untilNoConnections,
-  within,
 } from "../_util/robust.ts";
 
 const WORKERS = 16;
@@ -149,7 +151,7 @@ class KeepAlive {
 }
 
 /** Each kind of exchange: what it sends and what it must get back. */
-function kinds(port: number, conn: KeepAlive): Record<string, (n: number) => Promise<void>> {
+function kinds(port: number, conn: KeepAlive): Kinds {
   return {
     async get(n) {
       assert.equal(await conn.send(`GET /get${n} HTTP/1.1\r\nHost: x\r\n\r\n`), `hello /get${n}`);
@@ -224,30 +226,14 @@ test("http.Server under concurrent mixed traffic: every exchange as on Node, no 
   const guard = guardProcess();
   const server = http.createServer(handler);
   const port = await listen(server, 0, "127.0.0.1");
-  const failures: string[] = [];
-  const done: Record<string, number> = {};
   const connections: KeepAlive[] = [];
+  let mix: MixResult;
   try {
-    await within(
-      Promise.all(Array.from({ length: WORKERS }, async (_, worker) => {
-        const conn = new KeepAlive(port);
-        connections.push(conn);
-        const table = kinds(port, conn);
-        const names = Object.keys(table);
-        for (let i = 0; i < OPS_PER_WORKER; i++) {
-          // Workers start at different kinds, so all kinds run side by side.
-          const name = names[(worker + i) % names.length];
-          try {
-            await table[name](worker * OPS_PER_WORKER + i);
-            done[name] = (done[name] ?? 0) + 1;
-          } catch (err) {
-            failures.push(`${name} (worker ${worker}, op ${i}): ${(err as Error).message}`);
-          }
-        }
-      })),
-      30_000,
-      "the traffic",
-    );
+    mix = await runMix(WORKERS, OPS_PER_WORKER, 1, () => {
+      const conn = new KeepAlive(port);
+      connections.push(conn);
+      return kinds(port, conn);
+    });
     for (const conn of connections) conn.close();
     await untilNoConnections(server);
   } finally {
@@ -255,9 +241,9 @@ test("http.Server under concurrent mixed traffic: every exchange as on Node, no 
     await shutDown(server);
     guard.dispose();
   }
-  assert.deepEqual(failures, []);
+  assert.deepEqual(mix.failures, []);
   assert.deepEqual(guard.errors, []);
   // Every kind ran, many times.
-  assert.equal(Object.keys(done).length, 11);
-  for (const count of Object.values(done)) assert.ok(count >= WORKERS);
+  assert.equal(Object.keys(mix.passed).length, 11);
+  for (const count of Object.values(mix.passed)) assert.ok(count >= WORKERS);
 });
