@@ -28,7 +28,7 @@ import {
   type RequestListener,
   type ServerOptions,
 } from "./_internal/http/server.ts";
-import { setMaxIdleParsers } from "./_internal/http/server_connection.ts";
+import { setMaxIdleParsers } from "./_internal/http/parser_pool.ts";
 import { httpFlags } from "./_internal/node_flags.ts";
 import { ClientRequest } from "./_internal/http/client.ts";
 import {

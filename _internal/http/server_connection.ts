@@ -14,7 +14,8 @@ import { loopNow } from "../net/clock.ts";
 import { kConsumer, kConsumerBulk } from "../net/symbols.ts";
 import { connResetException, ERR_HTTP_REQUEST_TIMEOUT } from "../errors.ts";
 import { STATUS_CODES } from "./status_codes.ts";
-import { type HeadInfo, HTTPParser, type ParseError, REQUEST } from "./parser.ts";
+import type { HeadInfo, ParseError } from "./parser.ts";
+import { giveBackParser, type ServerParser, takeParser } from "./parser_pool.ts";
 import { applyHead, type IncomingMessage, kOnRead } from "./incoming.ts";
 import type { ServerResponse } from "./server_response.ts";
 import { emitResponseClose } from "./server_response.ts";
@@ -40,16 +41,6 @@ const kHeadersTooLarge = staticResponse(431);
  */
 const kBodyPiece = 65536;
 
-/** A free list of parsers, as Node's `setMaxIdleHTTPParsers` pool. */
-const idleParsers: HTTPParser[] = [];
-let maxIdleParsers = 1000;
-
-/** `http.setMaxIdleHTTPParsers(max)` (validated by the caller). */
-export function setMaxIdleParsers(max: number): void {
-  maxIdleParsers = max;
-  if (idleParsers.length > max) idleParsers.length = max;
-}
-
 function noop(): void {}
 
 /** The connection state, on its socket and on each of its responses. */
@@ -58,17 +49,6 @@ type ConnSocket = Socket & { [kConn]: ServerConnection };
 type ConnResponse = ServerResponse & { [kOwner]: ServerConnection };
 /** Our sockets take the consumer's bulk-read wish; a socket of another kind may not. */
 type BulkSocket = Socket & { [kConsumerBulk]?: (enable: boolean) => void };
-/**
- * Node's parsers carry the request being parsed as `incoming`, and are told
- * `free()` when pooled or `close()` when dropped; code reads the one and
- * hooks the others.
- */
-type ServerParser = HTTPParser & {
-  incoming: IncomingMessage | null;
-  free?: () => void;
-  close?: () => void;
-};
-
 // Code reaches into `socket._events` and calls these with another `this`
 // (Node's are bound, so that works there): with no connection state behind
 // `this`, they do nothing.
@@ -183,15 +163,7 @@ export class ServerConnection {
       lenient: mode === undefined ? server.insecureHTTPParser : mode === "insecure",
       relaxed: mode === "relaxed",
     };
-    const parser = idleParsers.pop();
-    if (parser !== undefined) {
-      parser.reset(REQUEST, this);
-      parser.configure(options);
-      this.parser = parser as ServerParser;
-    } else {
-      this.parser = new HTTPParser(REQUEST, this, options) as ServerParser;
-    }
-    this.parser.incoming = null;
+    this.parser = takeParser(this, options);
     // As Node's connection list: the headers timeout runs from the accept, so
     // a client that connects and sends nothing is timed out too.
     this.messageStart = loopNow();
@@ -596,16 +568,9 @@ export class ServerConnection {
     const parser = this.parser;
     if (parser === null) return;
     this.parser = null;
-    parser.incoming = null;
     // deno-lint-ignore no-explicit-any
     (this.socket as any).parser = null;
-    if (idleParsers.length < maxIdleParsers && parser.error === null) {
-      parser.reset(REQUEST, IDLE_HANDLER);
-      idleParsers.push(parser);
-      if (typeof parser.free === "function") parser.free();
-    } else if (typeof parser.close === "function") {
-      parser.close();
-    }
+    giveBackParser(parser);
   }
 
   /**
@@ -619,10 +584,3 @@ export class ServerConnection {
     return !res || res.finished;
   }
 }
-
-/** Parked parsers point here so they hold no connection alive. */
-const IDLE_HANDLER = {
-  onHeadersComplete: () => 0,
-  onBody: noop,
-  onMessageComplete: noop,
-};
