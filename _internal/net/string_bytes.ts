@@ -28,6 +28,23 @@ let slabMode: "encodeInto" | "write" | "none" | undefined;
 let slab: Uint8Array = new Uint8Array(0);
 let slabUsed = 0;
 
+type SlabMode = "encodeInto" | "write" | "none";
+
+function currentMode(): SlabMode {
+  return slabMode ??= transport().capabilities.stringSlab ?? "none";
+}
+
+/** `size` fresh bytes to fill: a Buffer where `Buffer#write()` fills them. */
+function freshBytes(size: number, mode: SlabMode): Uint8Array {
+  return mode === "write" ? Buffer.allocUnsafe(size) : new Uint8Array(size);
+}
+
+/** Replaces the full slab; the old one lives on in the regions handed out. */
+function renewSlab(mode: SlabMode): void {
+  slab = freshBytes(kSlabSize, mode);
+  slabUsed = 0;
+}
+
 /**
  * The bytes of `str` in `encoding` (Node's names; none means utf8), ready to
  * hand to a transport write.
@@ -35,7 +52,7 @@ let slabUsed = 0;
 export function stringBytes(str: string, encoding?: string | null): Uint8Array {
   const n = str.length;
   if (n === 0 || n > kMaxSlabChars) return Buffer.from(str, encoding as BufferEncoding);
-  const mode = slabMode ??= transport().capabilities.stringSlab ?? "none";
+  const mode = currentMode();
   if (mode === "encodeInto") {
     if (!encoding || encoding === "utf8" || encoding === "utf-8") return intoSlab(str, false)!;
     if (encoding === "latin1" || encoding === "binary" || encoding === "ascii") {
@@ -57,16 +74,13 @@ export function stringBytes(str: string, encoding?: string | null): Uint8Array {
  */
 export function headAndBody(head: string, body: Uint8Array): Uint8Array {
   const total = head.length + body.length;
-  const mode = slabMode ??= transport().capabilities.stringSlab ?? "none";
+  const mode = currentMode();
   let target: Uint8Array;
   let at = 0;
   if (total > kMaxSlabChars) {
-    target = mode === "write" ? Buffer.allocUnsafe(total) : new Uint8Array(total);
+    target = freshBytes(total, mode);
   } else {
-    if (slab.length - slabUsed < total) {
-      slab = mode === "write" ? Buffer.allocUnsafe(kSlabSize) : new Uint8Array(kSlabSize);
-      slabUsed = 0;
-    }
+    if (slab.length - slabUsed < total) renewSlab(mode);
     target = slab;
     at = slabUsed;
     slabUsed += total;
@@ -81,7 +95,7 @@ function latin1Into(
   str: string,
   target: Uint8Array,
   at: number,
-  mode: "encodeInto" | "write" | "none",
+  mode: SlabMode,
 ): void {
   if (mode === "write") {
     (target as Buffer).write(str, at, "latin1");
@@ -98,10 +112,7 @@ function latin1Into(
 /** `str` written into the Buffer slab in `encoding`. */
 function writeIntoSlab(str: string, encoding: "utf8" | "latin1"): Uint8Array {
   // A UTF-16 code unit takes at most three bytes of utf8.
-  if (slab.length - slabUsed < 3 * str.length) {
-    slab = Buffer.allocUnsafe(kSlabSize);
-    slabUsed = 0;
-  }
+  if (slab.length - slabUsed < 3 * str.length) renewSlab("write");
   const start = slabUsed;
   slabUsed += (slab as Buffer).write(str, start, encoding);
   return slab.subarray(start, slabUsed);
@@ -112,8 +123,7 @@ function intoSlab(str: string, asciiOnly: boolean): Uint8Array | null {
   // At least one byte per character; up to three.
   let written = kSlabSize - slabUsed < str.length ? -1 : encodeAt(str);
   if (written < 0) {
-    slab = new Uint8Array(kSlabSize);
-    slabUsed = 0;
+    renewSlab("encodeInto");
     written = encodeAt(str);
   }
   // Any character past ASCII takes more than one utf8 byte.
