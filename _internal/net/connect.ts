@@ -106,6 +106,7 @@ function connectPath(socket: Socket, path: string): void {
 function lookupAndConnect(socket: Socket, options: AnyOptions): void {
   const { localAddress, localPort } = options;
   const host: string = options.host || "localhost";
+  validateString(host, "options.host");
   let { port, autoSelectFamily, autoSelectFamilyAttemptTimeout } = options;
   if (localAddress && !isIP(localAddress)) throw new ERR_INVALID_IP_ADDRESS(localAddress);
   if (localPort) validateNumber(localPort, "options.localPort");

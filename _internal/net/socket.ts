@@ -19,6 +19,7 @@ import { transport } from "../transport/select.ts";
 import {
   AbortError,
   ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
   ERR_INVALID_FD_TYPE,
   ERR_INVALID_HANDLE_TYPE,
   ERR_SOCKET_CLOSED,
@@ -763,6 +764,15 @@ function afterWriteFor(socket: Socket): (err: TransportError | null) => void {
 /** Node's `Socket` constructor body: state first, then handle and options. */
 function initSocket(self: Socket, options: SocketOptions | number | undefined): void {
   const opts = duplexOptions(options);
+  // A socket carries bytes only: Node refuses object mode before anything else.
+  if (opts.objectMode) {
+    throw new ERR_INVALID_ARG_VALUE("options.objectMode", opts.objectMode, "is not supported");
+  }
+  if (opts.readableObjectMode || opts.writableObjectMode) {
+    const name = opts.readableObjectMode ? "readableObjectMode" : "writableObjectMode";
+    const value = opts.readableObjectMode || opts.writableObjectMode;
+    throw new ERR_INVALID_ARG_VALUE(`options.${name}`, value, "is not supported");
+  }
   Duplex.call(self, opts);
   // The handle reads by itself until push() says stop, and _read() restarts
   // it: the stream's read-ahead (a nextTick and a read(0) after every chunk)

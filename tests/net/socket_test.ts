@@ -370,6 +370,21 @@ test("net.connect() rejects bad arguments with Node's errors", () => {
     code: "ERR_INVALID_IP_ADDRESS",
     message: "Invalid IP address: nope",
   });
+  assert.throws(() => net.connect({ port: 80, host: ["127.0.0.1"] as unknown as string }), {
+    code: "ERR_INVALID_ARG_TYPE",
+    name: "TypeError",
+    message: 'The "options.host" property must be of type string. Received an instance of Array',
+  });
+});
+
+test("net.Socket refuses object mode options with ERR_INVALID_ARG_VALUE", () => {
+  for (const key of ["objectMode", "readableObjectMode", "writableObjectMode"]) {
+    assert.throws(() => net.connect({ port: 80, [key]: true }), {
+      code: "ERR_INVALID_ARG_VALUE",
+      name: "TypeError",
+      message: `The property 'options.${key}' is not supported. Received true`,
+    });
+  }
 });
 
 test("net.Socket.destroy() during connect emits 'close' and no 'connect'", async () => {
