@@ -42,7 +42,7 @@ import { setImmediate } from "node:timers";
 /** The socket opened once; addresses are null until then. */
 const kOpened = 1 << 0;
 const kReading = 1 << 1;
-/** Our `close()`/`reset()` ran: no callbacks of any kind after it. */
+/** Our `close()`/`reset()` ran: no callbacks after it but a later write's EBADF. */
 const kClosed = 1 << 2;
 /** FIN seen (or implied by a clean close) but not yet handed to `onRead`. */
 const kEofPending = 1 << 3;
@@ -159,6 +159,15 @@ function netAddress(address: string | undefined, port: number | undefined, famil
   if (address === undefined || port === undefined) return null;
   const fam: NetAddress["family"] = family === "IPv6" ? "IPv6" : "IPv4";
   return { address, family: fam, port };
+}
+
+/**
+ * A write on a handle already closed: libuv refuses it with EBADF (its fd is
+ * gone), and Node destroys the socket with that error. Writes queued before
+ * the close are dropped silently instead, as the contract says.
+ */
+function closedWriteError(): TransportError {
+  return { code: "EBADF", syscall: "write" };
 }
 
 function later(done: DoneCallback, err: TransportError | null): void {
@@ -290,7 +299,7 @@ export class BunConnection implements ConnectableHandle {
   }
 
   write(bytes: Uint8Array, done: DoneCallback): void {
-    if ((this.#flags & kClosed) !== 0) return;
+    if ((this.#flags & kClosed) !== 0) return later(done, closedWriteError());
     if (this.#cannotWrite()) return later(done, this.#writeError());
     const socket = this.#socket;
     // While pending, writes wait in the queue for `open`.
@@ -305,7 +314,7 @@ export class BunConnection implements ConnectableHandle {
     if (chunks.length === 1) return this.write(chunks[0], done);
     let total = 0;
     for (let i = 0; i < chunks.length; i++) total += chunks[i].byteLength;
-    if ((this.#flags & kClosed) !== 0) return;
+    if ((this.#flags & kClosed) !== 0) return later(done, closedWriteError());
     if (this.#cannotWrite()) return later(done, this.#writeError());
     const socket = this.#socket;
     if (socket !== null && !this.#queued() && total <= kScratchSize) {

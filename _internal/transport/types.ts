@@ -59,7 +59,8 @@ export interface ConnectionHandle {
   setBulkReads?(enable: boolean): void;
   /**
    * Queues bytes. The array must not be changed until `done` runs. `done`
-   * may run synchronously when the kernel took everything at once.
+   * may run synchronously when the kernel took everything at once. On a
+   * handle already closed, `done` gets EBADF on a later turn, as libuv.
    */
   write(bytes: Uint8Array, done: DoneCallback): void;
   /** Queues several chunks as one write. */

@@ -279,6 +279,28 @@ test("net.Socket write() before connect() fails with ERR_SOCKET_CLOSED", async (
   assert.equal(event, err);
 });
 
+test("net.Socket write() after its handle was closed is destroyed with 'write EBADF'", async () => {
+  const server = net.createServer();
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    const client = net.connect(port, "127.0.0.1");
+    await once(client, "connect");
+    const failed = once(client, "error");
+    const written = new Promise<Error | null | undefined>((resolve) => {
+      (client._handle as { close(): void }).close();
+      client.write("foo", resolve);
+    });
+    const [err] = await failed;
+    assert.equal(err.constructor, Error);
+    assert.equal(err.message, "write EBADF");
+    assert.equal(err.code, "EBADF");
+    assert.equal(err.syscall, "write");
+    assert.equal(await written, err);
+  } finally {
+    await closeServer(server);
+  }
+});
+
 test("net.Socket queues writes made while connecting", async () => {
   const server = net.createServer((s) => s.pipe(s));
   try {
