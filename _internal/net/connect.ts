@@ -199,6 +199,9 @@ function attempt(
   done: (err: SystemError | Error | null) => void,
 ): void {
   const handle = socket._handle as ConnectableHandle;
+  // As Node: a local port alone binds the wildcard address of the family,
+  // and errors name that address.
+  if (localPort && !localAddress) localAddress = family === 6 ? "::" : "0.0.0.0";
   const blocked = blockedError(socket, address, family);
   if (blocked !== null) {
     process.nextTick(done, blocked);

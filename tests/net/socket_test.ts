@@ -409,6 +409,23 @@ test("net.Socket refuses object mode options with ERR_INVALID_ARG_VALUE", () => 
   }
 });
 
+test("net.connect() with a localPort alone names the wildcard address when the bind fails", async () => {
+  const server = net.createServer();
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    // The listener holds the port, so binding 0.0.0.0 to it fails.
+    const client = net.connect({ host: "127.0.0.1", port, localPort: port });
+    const [err] = await once(client, "error");
+    assert.equal(err.code, "EADDRINUSE");
+    assert.equal(err.syscall, "bind");
+    assert.equal(err.address, "0.0.0.0");
+    assert.equal(err.port, port);
+    assert.equal(err.message, `bind EADDRINUSE 0.0.0.0:${port}`);
+  } finally {
+    await closeServer(server);
+  }
+});
+
 test("net.Socket.destroy() during connect emits 'close' and no 'connect'", async () => {
   const server = net.createServer();
   try {
