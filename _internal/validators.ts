@@ -260,12 +260,18 @@ export function getTimerDuration(msecs: unknown, name: string): number {
 }
 
 // RFC 8288 link-value, as loosely as Node checks it: a bracketed target, then
-// `; param` or `; param=value` / `; param="value"` pairs.
-const kLinkValue = /^<[^>]*>(?:\s*;\s*[^;"\s]+(?:="[^;"\s]*"|=[^;"\s]*)?)*$/;
+// `; param` or `; param=value` / `; param="value"` pairs. A param name stops at
+// "=" so that a name and its value cannot be split two ways (that made a long
+// run of `;a=b` with a bad tail backtrack exponentially).
+const kLinkValue = /^<[^>]*>(?:\s*;\s*[^;"\s=]+(?:="[^;"\s]*"|=[^;"\s]*)?)*$/;
+// The value is written into a 103 head verbatim: CR or LF anywhere, even
+// inside the brackets or around a ";", would start a header of the caller's.
+const kLinkForbidden = /[\r\n]/;
 const kLinkReason = 'must be an array or string of format "</styles.css>; rel=preload; as=style"';
 
 function validateLinkFormat(value: unknown, name: string): void {
-  if (value === undefined || !kLinkValue.test(`${value}`)) {
+  const text = `${value}`;
+  if (value === undefined || !kLinkValue.test(text) || kLinkForbidden.test(text)) {
     throw new ERR_INVALID_ARG_VALUE(name, value, kLinkReason);
   }
 }

@@ -303,3 +303,25 @@ test("validateLinkHeaderValue() returns the Link value or throws Node's error", 
   });
   assert.throws(() => validateLinkHeaderValue(5), { code: "ERR_INVALID_ARG_VALUE" });
 });
+
+test("validateLinkHeaderValue() rejects CR or LF anywhere in a link", () => {
+  for (
+    const link of [
+      "</a.css\r\nSet-Cookie: x=1>; rel=preload",
+      "</a.css>\r\n; rel=preload",
+      "</a.css>;\nrel=preload",
+    ]
+  ) {
+    assert.throws(() => validateLinkHeaderValue(link), { code: "ERR_INVALID_ARG_VALUE" });
+    assert.throws(() => validateLinkHeaderValue(["</b.js>", link]), {
+      code: "ERR_INVALID_ARG_VALUE",
+    });
+  }
+  // A long run of name=value params with a bad tail must fail at once.
+  const started = performance.now();
+  assert.throws(() => validateLinkHeaderValue("<>" + ";a=b".repeat(40) + " "), {
+    code: "ERR_INVALID_ARG_VALUE",
+  });
+  assert.ok(performance.now() - started < 1000);
+  assert.equal(validateLinkHeaderValue("</a>; rel=x=y"), "</a>; rel=x=y");
+});
