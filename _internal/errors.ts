@@ -143,6 +143,21 @@ export function inspectValue(value: unknown): string {
   }
 }
 
+/**
+ * What Node's `util.format("%s", value)` gives: plain objects and arrays are
+ * inspected (`{}`, `[]`), -0 keeps its sign, anything else is `String(value)`.
+ */
+function formatAsString(value: unknown): string {
+  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
+  if (typeof value === "bigint") return `${value}n`;
+  if (value === null || typeof value !== "object") return String(value);
+  const toString = (value as { toString?: unknown }).toString;
+  if (toString !== Object.prototype.toString && toString !== Array.prototype.toString) {
+    return String(value);
+  }
+  return inspectValue(value);
+}
+
 function listTypes(items: string[], kind: string, joiner = "one of "): string {
   if (items.length > 2) {
     const last = items[items.length - 1];
@@ -359,7 +374,7 @@ export const ERR_HTTP_HEADERS_SENT = define(
 export const ERR_HTTP_INVALID_STATUS_CODE = define(
   "ERR_HTTP_INVALID_STATUS_CODE",
   RangeError,
-  (code: unknown) => `Invalid status code: ${code}`,
+  (code: unknown) => `Invalid status code: ${formatAsString(code)}`,
 );
 export const ERR_HTTP_INVALID_HEADER_VALUE = define(
   "ERR_HTTP_INVALID_HEADER_VALUE",

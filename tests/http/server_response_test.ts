@@ -396,6 +396,15 @@ test("http.ServerResponse.writeHead() rejects bad status codes, messages and rep
   assert.throws(() => res.writeHead("abc" as unknown as never), {
     message: "Invalid status code: abc",
   });
+  // Node formats the code as util.format's %s does: objects are inspected.
+  for (
+    const [code, shown] of [[{}, "{}"], [[], "[]"], [null, "null"], [-0, "-0"], [NaN, "NaN"]]
+  ) {
+    assert.throws(() => res.writeHead(code as unknown as never), {
+      code: "ERR_HTTP_INVALID_STATUS_CODE",
+      message: `Invalid status code: ${shown}`,
+    });
+  }
   assert.throws(() => res.writeHead(200, "bad\r\nX: y"), {
     name: "TypeError",
     code: "ERR_INVALID_CHAR",
