@@ -17,6 +17,7 @@ import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_HTTP_TOKEN,
   ERR_INVALID_PROTOCOL,
+  ERR_INVALID_URL,
   ERR_UNESCAPED_CHARACTERS,
 } from "../errors.ts";
 import { getTimerDuration, validateBoolean, validateInteger } from "../validators.ts";
@@ -242,6 +243,18 @@ function attachSocket(req: ClientRequest, socket: Socket): void {
   req.emit("socket", socket);
 }
 
+/**
+ * `new URL(input)` with Node's failure: a TypeError coded ERR_INVALID_URL
+ * carrying `input` (Deno's WHATWG URL throws one with neither).
+ */
+function parseUrl(input: string): URL {
+  try {
+    return new URL(input);
+  } catch {
+    throw new ERR_INVALID_URL(input);
+  }
+}
+
 function initClientRequest(
   self: ClientRequest,
   input?: string | URL | AnyOptions,
@@ -255,7 +268,7 @@ function initClientRequest(
   initOutgoingMessage(self);
   let opts: AnyOptions;
   let base: AnyOptions | null = null;
-  if (typeof input === "string") base = urlToHttpOptions(new URL(input));
+  if (typeof input === "string") base = urlToHttpOptions(parseUrl(input));
   else if (input instanceof URL) base = urlToHttpOptions(input);
   else {
     cb = options as typeof cb;

@@ -101,6 +101,22 @@ test("http.ClientRequest.path rejects an assignment with control characters", ()
   }
 });
 
+test("http.request() and http.get() throw ERR_INVALID_URL for a string that is no URL", () => {
+  let called = 0;
+  const cb = () => called++;
+  for (const input of ["www.example.com", "localhost", "127.0.0.1", "http://:80/"]) {
+    for (const fn of [http.request, http.get]) {
+      assert.throws(() => fn(input, cb), {
+        name: "TypeError",
+        code: "ERR_INVALID_URL",
+        message: "Invalid URL",
+        input,
+      });
+    }
+  }
+  assert.equal(called, 0);
+});
+
 test("http.ClientRequest reuses one response parser across requests on a kept-alive socket", async () => {
   const server = http.createServer((_req, res) => res.end("ok"));
   server.listen(0, "127.0.0.1");
