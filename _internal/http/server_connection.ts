@@ -12,7 +12,11 @@ import process from "node:process";
 import type { Socket } from "../net/socket.ts";
 import { loopNow } from "../net/clock.ts";
 import { kConsumer, kConsumerBulk } from "../net/symbols.ts";
-import { connResetException, ERR_HTTP_REQUEST_TIMEOUT } from "../errors.ts";
+import {
+  connResetException,
+  ERR_HTTP_REQUEST_TIMEOUT,
+  ERR_HTTP_SOCKET_ENCODING,
+} from "../errors.ts";
 import { STATUS_CODES } from "./status_codes.ts";
 import type { HeadInfo, ParseError } from "./parser.ts";
 import { giveBackParser, type ServerParser, takeParser } from "./parser_pool.ts";
@@ -42,6 +46,10 @@ const kHeadersTooLarge = staticResponse(431);
 const kBodyPiece = 65536;
 
 function noop(): void {}
+
+function refuseSocketEncoding(): never {
+  throw new ERR_HTTP_SOCKET_ENCODING();
+}
 
 /** The connection state, on its socket and on each of its responses. */
 const kConn: unique symbol = Symbol("httpConnection");
@@ -181,6 +189,9 @@ export class ServerConnection {
     // its server too; a response's header rule is looked up through it.
     // deno-lint-ignore no-explicit-any
     (socket as any).server = server;
+    // As Node: text decoding on the socket would hand the parser strings, so
+    // a served socket refuses it (RFC 7230 section 3: a message is octets).
+    socket.setEncoding = refuseSocketEncoding;
     // A user's own Duplex (emitted as 'connection') may lack net.Socket's
     // extras, so they are used only when present, as Node does.
     if (server.timeout && typeof socket.setTimeout === "function") {

@@ -375,6 +375,36 @@ test("http.Server requires Host on HTTP/1.1 requests", async () => {
   }
 });
 
+test("http.Server's sockets refuse setEncoding() with ERR_HTTP_SOCKET_ENCODING", async () => {
+  const [server, port] = await serve((req, res) => {
+    assert.throws(() => req.socket!.setEncoding("utf8"), {
+      name: "Error",
+      code: "ERR_HTTP_SOCKET_ENCODING",
+      message: "Changing the socket encoding is not allowed per RFC7230 Section 3.",
+    });
+    res.end("ok");
+  });
+  const seen = new Promise<unknown>((resolve) => {
+    server.once("connection", (socket) => {
+      try {
+        socket.setEncoding("");
+        resolve(null);
+      } catch (err) {
+        resolve(err);
+      }
+    });
+  });
+  const client = new RawClient(port);
+  try {
+    client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.match(await client.untilResponses(1), /\r\n\r\nok$/);
+    assert.equal((await seen as { code?: string } | null)?.code, "ERR_HTTP_SOCKET_ENCODING");
+  } finally {
+    client.destroy();
+    await stop(server);
+  }
+});
+
 test("http.Server answers fetch() with a streamed body both ways", async () => {
   const [server, port] = await serve((req, res) => {
     res.setHeader("Content-Type", "text/plain");
