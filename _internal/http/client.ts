@@ -461,8 +461,10 @@ function startConnect(self: ClientRequest, opts: AnyOptions): void {
 
 function watchSignal(req: ClientRequest, signal: AbortSignal): void {
   const abort = () => req.destroy(abortError(signal));
+  // As Node: an aborted signal destroys the request at once (its 'error'
+  // still comes on a later tick, once the socket is handed over).
   if (signal.aborted) {
-    process.nextTick(abort);
+    abort();
     return;
   }
   signal.addEventListener("abort", abort, { once: true });

@@ -352,6 +352,34 @@ test("http.ClientRequest signal aborts with an AbortError", async () => {
   }
 });
 
+test("http.request() with an aborted signal is destroyed at once, 'error' later", async () => {
+  const server = await rawServer(() => OK);
+  try {
+    const controller = new AbortController();
+    controller.abort();
+    for (const agent of [false, new Agent()] as const) {
+      const req = http.get({
+        port: server.port,
+        host: "127.0.0.1",
+        signal: controller.signal,
+        agent,
+      });
+      req.on("response", () => assert.fail("response after abort"));
+      const errored = once(req, "error");
+      const closed = new Promise((resolve) => req.once("close", resolve));
+      assert.equal(req.destroyed, true);
+      assert.equal(req.aborted, false);
+      const [err] = await errored;
+      assert.equal(err.name, "AbortError");
+      assert.equal(err.code, "ABORT_ERR");
+      await closed;
+      if (agent) agent.destroy();
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 test("http.ClientRequest abort() before a socket emits 'abort' and 'close', no 'response'", async () => {
   const server = await rawServer(() => OK);
   try {
