@@ -76,7 +76,6 @@ class ClientRequestMethods extends OutgoingMessageMethods {
   declare [kPath]: string;
   declare host: string;
   declare protocol: string;
-  declare port: number | string;
   declare socketPath: string | undefined;
   declare timeout: number | undefined;
   declare maxHeaderSize: number | undefined;
@@ -304,8 +303,9 @@ function initClientRequest(
   }
   if (protocol !== expectedProtocol) throw new ERR_INVALID_PROTOCOL(protocol, expectedProtocol!);
   const defaultPort = opts.defaultPort || self.agent?.defaultPort;
-  // Node writes the defaults back into the options the agent receives.
-  const port = self.port = opts.port = opts.port || defaultPort || 80;
+  // Node writes the defaults back into the options the agent receives (but
+  // keeps no `port` on the request: agent.getName(req) leaves it out).
+  const port = opts.port = opts.port || defaultPort || 80;
   const host = self.host = opts.host = validateHost(opts.hostname, "hostname") ||
     validateHost(opts.host, "host") || "localhost";
   // setDefaultHeaders: false sends only what the caller sets: no Host, no

@@ -4,6 +4,7 @@ import { EventEmitter, once } from "node:events";
 import { fileURLToPath } from "node:url";
 import net, { type Socket } from "../../net.ts";
 import { Agent, getGlobalAgent, globalAgent, setGlobalAgent } from "../../_internal/http/agent.ts";
+import { ClientRequest } from "../../_internal/http/client.ts";
 import { runFixture } from "../_util/process.ts";
 import {
   type AnyOptions,
@@ -282,5 +283,17 @@ test("http.Agent idle pooled sockets do not keep the process alive", async () =>
     assert.match(r.stdout, /pooled 1 destroyed=false timeout=60000/);
   } finally {
     await peer.close();
+  }
+});
+
+test("http.ClientRequest keeps no port, so agent.getName(req) is host-only as in Node", () => {
+  // createConnection returns nothing: the request never gets a socket.
+  const req = new ClientRequest("http://localhost:1/x", { createConnection() {} });
+  try {
+    assert.equal("port" in req, false);
+    assert.equal(req.host, "localhost");
+    assert.equal(new Agent().getName(req as unknown as { host: string }), "localhost::");
+  } finally {
+    req.destroy();
   }
 });
