@@ -211,6 +211,8 @@ function destroyWithSocket(
 /** The flags of a Readable's state that this module sets or reads. */
 interface ReadableFlags {
   readingMore: boolean;
+  resumeScheduled: boolean;
+  readableListening: boolean;
   ended: boolean;
   endEmitted: boolean;
   destroyed: boolean;
@@ -220,6 +222,24 @@ interface ReadableFlags {
 
 function readableState(msg: Readable): ReadableFlags {
   return (msg as unknown as { _readableState: ReadableFlags })._readableState;
+}
+
+/**
+ * Node parses a request's body in a later callback than its head, and the
+ * ticks the 'request' handler queued run in between: a handler that began
+ * to read (a 'data' or 'readable' listener, resume(), pipe()) has had
+ * `_read()` called by then, so the request counts as consumed even when its
+ * whole body came in the packet with its head (and a response that ends
+ * while it is paused leaves it undumped). This takes that effect, without
+ * the tick, right after 'request' is emitted.
+ */
+export function markReadStarted(msg: IncomingMessage): void {
+  if (msg._consuming) return;
+  const state = readableState(msg);
+  if (state.resumeScheduled || state.readableListening) {
+    state.readingMore = false;
+    msg._consuming = true;
+  }
 }
 
 function initIncomingMessage(

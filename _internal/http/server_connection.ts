@@ -20,7 +20,7 @@ import {
 import { STATUS_CODES } from "./status_codes.ts";
 import type { HeadInfo, ParseError } from "./parser.ts";
 import { giveBackParser, type ServerParser, takeParser } from "./parser_pool.ts";
-import { applyHead, type IncomingMessage, kOnRead } from "./incoming.ts";
+import { applyHead, type IncomingMessage, kOnRead, markReadStarted } from "./incoming.ts";
 import type { ServerResponse } from "./server_response.ts";
 import { emitResponseClose } from "./server_response.ts";
 import { kNeedDrain, kOwner, kUniqueHeaders } from "./outgoing.ts";
@@ -211,7 +211,9 @@ export class ServerConnection {
     this.headersDone = true;
     this.current = req;
     this.parser!.incoming = req;
-    return this.onIncoming(req, info.shouldKeepAlive);
+    const ret = this.onIncoming(req, info.shouldKeepAlive);
+    markReadStarted(req);
+    return ret;
   }
 
   onBody(data: Uint8Array, start: number, end: number): void {

@@ -37,6 +37,38 @@ test("http.ServerResponse ending before a paused request was read dumps the requ
   }
 });
 
+test("http.ServerResponse ending after a 'data' listener read a request leaves it undumped", async () => {
+  let request: IncomingMessage | null = null;
+  const finished = Promise.withResolvers<void>();
+  const server = http.createServer((req, res) => {
+    request = req;
+    // As in Node, a reader attached in the handler counts even though the
+    // whole body (and its end) came in the packet with the head.
+    req.once("data", () => {
+      req.pause();
+      res.on("finish", () => finished.resolve());
+      res.end();
+    });
+  });
+  const port = await listen(server, 0, "127.0.0.1");
+  const client = new RawClient(port);
+  try {
+    client.write(
+      Buffer.concat([
+        Buffer.from("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"),
+        Buffer.alloc(100, 1),
+      ]),
+    );
+    await finished.promise;
+    assert.equal(request!._consuming, true);
+    assert.equal(request!._dumped, false, "a request being read is not dumped");
+  } finally {
+    client.destroy();
+    server.closeAllConnections();
+    await closeServer(server);
+  }
+});
+
 test("http.ServerResponse chunked body makes Node's socket writes when socket.write is wrapped", async () => {
   const counts: number[] = [];
   const server = http.createServer((_req, res) => {
