@@ -62,6 +62,7 @@ import {
   kIdle,
   kTimeoutMs,
   setIdleTimeout,
+  stillWriting,
   touch,
 } from "./socket_timer.ts";
 import {
@@ -498,6 +499,15 @@ class SocketMethods extends Duplex {
   /** Marks activity: restarts the idle timeout. Node's name for it. */
   _unrefTimer(): void {
     if (this[kTimeoutMs] !== 0) touch(this);
+  }
+
+  /**
+   * The idle time is up: emits 'timeout' unless a write is still draining.
+   * Node's name; code wraps or calls it, and the timer looks it up each time.
+   */
+  _onTimeout(): void {
+    if (stillWriting(this)) return;
+    this.emit("timeout");
   }
 
   /** Sets the idle timeout; `0` disables it. 'timeout' is emitted, nothing is closed. */

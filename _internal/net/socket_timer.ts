@@ -64,7 +64,8 @@ export interface TimedSocket {
   [kIdle]: IdleState | null;
   readonly destroyed: boolean;
   _handle: { readonly bufferedBytes: number } | null;
-  emit(event: "timeout"): boolean;
+  /** Called when the idle time is up: Node's name, which code overrides. */
+  _onTimeout(): void;
 }
 
 /** The fields of a socket with no timeout set. */
@@ -181,14 +182,26 @@ function expireDue(list: TimerList): void {
     unlink(entry);
     const socket = entry.socket;
     if (socket[kTimeoutMs] === 0 || socket.destroyed) continue;
-    // A write still draining to the kernel counts as activity.
-    const queued = socket._handle?.bufferedBytes ?? 0;
-    if (queued > 0 && queued !== entry.lastQueued) {
-      entry.lastQueued = queued;
-      link(entry, socket[kTimeoutMs], now + socket[kTimeoutMs]);
-      continue;
-    }
-    entry.lastQueued = queued;
-    socket.emit("timeout");
+    socket._onTimeout();
   }
+}
+
+/**
+ * Whether a write has been draining to the kernel since the timeout last came
+ * due: that counts as activity, and the idle time starts again instead of
+ * 'timeout' being emitted. Node checks its handle's write queue the same way.
+ */
+export function stillWriting(socket: TimedSocket): boolean {
+  const entry = socket[kIdle];
+  const queued = socket._handle?.bufferedBytes ?? 0;
+  // Never timed (a direct call): any write still queued is one in progress.
+  if (entry === null) return queued > 0;
+  if (queued > 0 && queued !== entry.lastQueued) {
+    entry.lastQueued = queued;
+    const ms = socket[kTimeoutMs];
+    if (ms !== 0) link(entry, ms, loopNow() + ms);
+    return true;
+  }
+  entry.lastQueued = queued;
+  return false;
 }

@@ -218,6 +218,10 @@ export class BunConnection implements ConnectableHandle {
     return this.#queue?.bytes ?? 0;
   }
 
+  get writeQueueSize(): number {
+    return this.#queue?.bytes ?? 0;
+  }
+
   readStart(): void {
     const flags = this.#flags;
     if ((flags & (kReading | kClosed)) !== 0) return;

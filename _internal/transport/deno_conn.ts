@@ -237,6 +237,10 @@ export class DenoConnection implements ConnectionHandle {
     return this.#queued;
   }
 
+  get writeQueueSize(): number {
+    return this.#queued;
+  }
+
   readStart(): void {
     if (this.#closed || this.#eof) return;
     this.#wantRead = true;

@@ -67,6 +67,8 @@ export interface ConnectionHandle {
   writev(chunks: Uint8Array[], done: DoneCallback): void;
   /** Bytes accepted by `write()` but not yet handed to the kernel. */
   readonly bufferedBytes: number;
+  /** `bufferedBytes` under the name of Node's handle field, which code reads. */
+  readonly writeQueueSize: number;
   /**
    * Sends FIN once queued writes are flushed; reading stays possible. Once
    * the peer's FIN was read, an implementation may leave our FIN to

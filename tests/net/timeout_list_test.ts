@@ -76,3 +76,47 @@ test("net.Socket activity on one socket of a shared timeout delays only that soc
     await done();
   }
 });
+
+test("net.Socket idle timer calls _onTimeout(), which code may replace per socket", async () => {
+  const { sockets: [socket], done } = await clients(1);
+  try {
+    const emitted: string[] = [];
+    socket.on("timeout", () => emitted.push("timeout"));
+    const called = new Promise<void>((resolve) => {
+      socket._onTimeout = () => resolve();
+    });
+    socket.setTimeout(20);
+    await called;
+    // The replacement did not pass it on, so no 'timeout' was emitted.
+    assert.deepEqual(emitted, []);
+  } finally {
+    await done();
+  }
+});
+
+test("net.Socket._onTimeout() emits 'timeout' only when no write is still queued", async () => {
+  // The server never reads, so a large write stays queued on the client.
+  const peers: Socket[] = [];
+  const server = net.createServer({ pauseOnConnect: true }, (peer) => peers.push(peer));
+  const port = await listen(server, 0, "127.0.0.1");
+  const accepted = once(server, "connection");
+  const socket = net.connect(port, "127.0.0.1");
+  socket.on("error", () => {});
+  try {
+    await Promise.all([once(socket, "connect"), accepted]);
+    const emitted: string[] = [];
+    socket.on("timeout", () => emitted.push("timeout"));
+    socket._onTimeout();
+    assert.deepEqual(emitted, ["timeout"]);
+    socket.write(new Uint8Array(16 * 1024 * 1024));
+    const handle = socket._handle!;
+    assert.ok(handle.writeQueueSize > 0);
+    assert.equal(handle.writeQueueSize, handle.bufferedBytes);
+    socket._onTimeout();
+    assert.deepEqual(emitted, ["timeout"]);
+  } finally {
+    socket.destroy();
+    for (const peer of peers) peer.destroy();
+    await closeServer(server);
+  }
+});
