@@ -68,6 +68,10 @@ export class ClientParser {
   socket!: Socket;
   incoming: IncomingMessage | null = null;
   paused = false;
+  /** Inside `parser.execute()`: a chunk arriving now is parsed after it. */
+  executing = false;
+  /** Chunks a stream pushed from inside a parser callback, in order. */
+  queued: Buffer[] | null = null;
   #freed = false;
 
   constructor(req: ClientRequest, socket: Socket, options: ClientParserOptions) {
@@ -80,6 +84,8 @@ export class ClientParser {
     this.socket = socket;
     this.incoming = null;
     this.paused = false;
+    this.executing = false;
+    this.queued = null;
     this.#freed = false;
     // A parser that ended cleanly is reset for the next response rather than
     // replaced; one that failed or threw is not trusted again.
@@ -197,6 +203,7 @@ export class ClientParser {
     this.req = null as unknown as ClientRequest;
     this.socket = null as unknown as Socket;
     this.incoming = null;
+    this.queued = null;
     if (freeParsers.length < kMaxFreeParsers) freeParsers.push(this);
   }
 }
@@ -205,26 +212,56 @@ function socketOnData(this: ClientSocket, chunk: Buffer): void {
   const req = this._httpMessage as ClientRequest;
   const cp = this.parser;
   if (cp === null || req === null) return;
-  const ret = cp.parser.execute(chunk);
+  // A stream may push from inside a parser callback (a user's Duplex answering
+  // in 'information') and so re-enter here mid-parse: as in Node, its bytes
+  // are parsed too, once the current call is done.
+  if (cp.executing) {
+    (cp.queued ??= []).push(chunk);
+    return;
+  }
+  parseChunk(this, req, cp, chunk);
+  let queued = cp.queued;
+  while (queued !== null) {
+    cp.queued = null;
+    for (let i = 0; i < queued.length && this.parser === cp; i++) {
+      parseChunk(this, this._httpMessage as ClientRequest, cp, queued[i]);
+    }
+    queued = this.parser === cp ? cp.queued : null;
+  }
+}
+
+function parseChunk(
+  socket: ClientSocket,
+  req: ClientRequest,
+  cp: ClientParser,
+  chunk: Buffer,
+): void {
+  let ret: number;
+  cp.executing = true;
+  try {
+    ret = cp.parser.execute(chunk);
+  } finally {
+    cp.executing = false;
+  }
   if (ret < 0) {
     const err = cp.parser.error as ParseError;
     err.rawPacket = chunk;
     cp.free();
-    this.removeListener("data", socketOnData);
-    this.removeListener("end", socketOnEnd);
-    this.destroy();
-    this._hadError = true;
+    socket.removeListener("data", socketOnData);
+    socket.removeListener("end", socketOnEnd);
+    socket.destroy();
+    socket._hadError = true;
     req.emit("error", err);
     return;
   }
   const res = cp.incoming;
   if (cp.parser.upgraded && res !== null && res.upgrade) {
-    onUpgrade(this, req, cp, res, chunk.subarray(ret));
+    onUpgrade(socket, req, cp, res, chunk.subarray(ret));
   } else if (res !== null && res.complete && !isInformational(res.statusCode ?? 0)) {
-    this.removeListener("data", socketOnData);
-    this.removeListener("end", socketOnEnd);
+    socket.removeListener("data", socketOnData);
+    socket.removeListener("end", socketOnEnd);
     // A pooled socket must carry no listener of a finished request.
-    this.removeListener("drain", socketOnDrain);
+    socket.removeListener("drain", socketOnDrain);
     cp.free();
   }
 }

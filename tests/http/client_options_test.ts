@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import type { Buffer } from "node:buffer";
+import { Duplex } from "node:stream";
 import process from "node:process";
 import * as runtimeNet from "node:net";
 import http, { Agent, ClientRequest } from "../../http.ts";
@@ -153,4 +154,40 @@ test("http.ClientRequest.abort() reports the error its socket was destroyed with
   req.abort();
   const [err] = await error;
   assert.equal(err.message, "Oops");
+});
+
+test("http.ClientRequest parses bytes its Duplex pushes from inside an 'information' listener", async () => {
+  // The stream answers the request head with a 103, then, from the listener
+  // of that 1xx, pushes the final response while the first is being parsed.
+  let stream: Duplex | null = null;
+  const req = http.request({
+    host: "127.0.0.1",
+    createConnection() {
+      stream = new Duplex({
+        read() {},
+        write(chunk: Buffer, _encoding, done) {
+          if (chunk.includes("\r\n\r\n")) this.push("HTTP/1.1 103 Early Hints\r\n\r\n");
+          done();
+        },
+      });
+      return stream;
+    },
+  });
+  const seen: string[] = [];
+  req.on("information", (info) => {
+    seen.push(`information ${info.statusCode}`);
+    stream!.push("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    stream!.push(null);
+  });
+  const response = once(req, "response");
+  req.on("error", (err) => seen.push(`error ${err.message}`));
+  req.end();
+  const [res] = await response;
+  seen.push(`response ${res.statusCode}`);
+  let body = "";
+  res.setEncoding("utf8");
+  res.on("data", (text: string) => body += text);
+  await once(res, "end");
+  assert.deepEqual(seen, ["information 103", "response 200"]);
+  assert.equal(body, "ok");
 });
