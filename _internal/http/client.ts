@@ -308,10 +308,10 @@ function initClientRequest(
   const port = opts.port = opts.port || defaultPort || 80;
   const host = self.host = opts.host = validateHost(opts.hostname, "hostname") ||
     validateHost(opts.host, "host") || "localhost";
-  // setDefaultHeaders: false sends only what the caller sets: no Host, no
-  // Connection and no body framing header.
+  // setDefaultHeaders: false sends only what the caller sets: no Connection,
+  // no body framing header, and no Host unless setHost asks for it.
   const setDefaults = opts.setDefaultHeaders !== false;
-  const setHost = setDefaults && (opts.setHost === undefined || Boolean(opts.setHost));
+  const setHost = opts.setHost === undefined ? setDefaults : Boolean(opts.setHost);
   self.socketPath = opts.socketPath;
   if (opts.timeout !== undefined) self.timeout = getTimerDuration(opts.timeout, "timeout");
   const connectOptions: AnyOptions = { __proto__: null, ...opts };

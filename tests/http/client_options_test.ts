@@ -63,6 +63,27 @@ test("http.request() with setDefaultHeaders: false sends only the caller's heade
   }
 });
 
+test("http.request() with setDefaultHeaders: false and setHost: true sends Host alone", async () => {
+  const server = await headServer();
+  try {
+    const req = http.request({
+      method: "POST",
+      host: "127.0.0.1",
+      port: server.port,
+      agent: false,
+      setDefaultHeaders: false,
+      setHost: true,
+    });
+    req.end();
+    const [res] = await once(req, "response");
+    res.resume();
+    await once(res, "end");
+    assert.equal(server.heads[0], `POST / HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
+  } finally {
+    await server.close();
+  }
+});
+
 test("http.request() joins the uniqueHeaders option's array values into one line", async () => {
   const server = await headServer();
   try {
