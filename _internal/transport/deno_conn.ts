@@ -308,7 +308,16 @@ export class DenoConnection implements ConnectionHandle {
       this.#spill = chunk.subarray(kMaxRead);
       chunk = chunk.subarray(0, kMaxRead);
     }
-    this.onRead?.(chunk);
+    try {
+      this.onRead?.(chunk);
+    } finally {
+      // A consumer that threw (the error goes on up, to 'uncaughtException')
+      // still gets what follows, EOF included, as from a libuv stream.
+      this.#readOn(filled);
+    }
+  }
+
+  #readOn(filled: boolean): void {
     if (!this.#wantRead || this.#reading || this.#closed) return;
     if (filled || this.#spill !== null) {
       // More is likely waiting in the kernel, and Deno would settle the next

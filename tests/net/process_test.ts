@@ -24,3 +24,13 @@ test("net.Socket paused with nothing to write does not hold the process (libuv's
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /accepted/);
 });
+
+test("net.Socket reads on after a 'data' listener threw to 'uncaughtException'", async () => {
+  const r = await runFixture(fixture("throwing_data.ts"), 15_000);
+  assert.equal(r.timedOut, false, `process did not exit: ${r.stdout} ${r.stderr}`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout.trim(),
+    JSON.stringify(["data first", "uncaught listener failed", "data second", "end"]),
+  );
+});
