@@ -254,6 +254,7 @@ class HttpServerMethods extends NetServer {
   checkConnections(): void {
     const now = loopNow();
     const { headersTimeout, requestTimeout } = this;
+    if (headersTimeout <= 0 && requestTimeout <= 0) return;
     for (const conn of [...this[kConnections]]) {
       const start = conn.messageStart;
       if (start === 0) continue;
@@ -291,9 +292,11 @@ export function connectionListener(this: HttpServer, socket: Socket): void {
 }
 
 function onListening(this: HttpServer): void {
+  // As in Node, each 'listening' starts the check afresh, and it runs even
+  // when both timeouts are off now: they may be set after listen().
+  stopChecks(this);
   const interval = this.connectionsCheckingInterval;
-  if (interval <= 0 || this[kCheckTimer] !== null) return;
-  if (this.headersTimeout <= 0 && this.requestTimeout <= 0) return;
+  if (interval <= 0) return;
   const timer = setInterval(() => this.checkConnections(), interval);
   timer.unref();
   this[kCheckTimer] = timer;

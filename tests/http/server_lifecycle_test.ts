@@ -97,6 +97,24 @@ test("http.Server headersTimeout runs from the accept for a client that sends no
   }
 });
 
+test("http.Server headersTimeout set after listen() applies, though both timeouts were off at listen", async () => {
+  const [server, port] = await serve(() => assert.fail("no request was sent"), {
+    headersTimeout: 0,
+    requestTimeout: 0,
+    connectionsCheckingInterval: 50,
+  });
+  server.headersTimeout = 200;
+  const client = new RawClient(port);
+  try {
+    client.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    await client.closed;
+    assert.equal(client.text, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+  } finally {
+    client.destroy();
+    await stop(server);
+  }
+});
+
 test("http.Server.setTimeout() applies again to a kept-alive connection's next request", async () => {
   let count = 0;
   const [server, port] = await serve((_req, res) => {
