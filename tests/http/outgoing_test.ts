@@ -108,6 +108,23 @@ test("http.OutgoingMessage.setHeader() stores by lowercase name and keeps the ca
   });
 });
 
+test("http.OutgoingMessage header names match whatever their case, past any cache of names", () => {
+  const msg = new OutgoingMessage();
+  // More names, and longer ones, than a cache of lower-cased names keeps.
+  const names: string[] = [];
+  for (let i = 0; i < 600; i++) names.push(`X-Name-${i}-` + "Ab".repeat(i % 50));
+  for (const name of names) msg.setHeader(name, name.length);
+  for (const name of names) {
+    assert.equal(msg.getHeader(name.toUpperCase()), name.length, name);
+    assert.equal(msg.hasHeader(name.toLowerCase()), true, name);
+  }
+  assert.equal(msg.getHeaderNames().length, 600);
+  msg.appendHeader(names[599].toUpperCase(), "more");
+  assert.deepEqual(msg.getHeader(names[599]), [names[599].length, "more"]);
+  for (const name of names) msg.removeHeader(name.toUpperCase());
+  assert.deepEqual(msg.getHeaderNames(), []);
+});
+
 test("http.OutgoingMessage.setHeader() rejects bad names and values with Node's errors", () => {
   const msg = new OutgoingMessage();
   assert.throws(() => msg.setHeader("bad name", "x"), {
