@@ -98,7 +98,7 @@ interface AnyEmitter {
   on(event: string, listener: Listener): unknown;
 }
 interface AnyRequest extends AnyEmitter {
-  end(): void;
+  end(body?: string): void;
   destroy(): void;
   setTimeout(ms: number, listener: () => void): void;
 }
@@ -163,11 +163,15 @@ export function runResponseCase(
       sock.resume();
       return;
     }
-    let seen = "";
+    // Answers once the request's head is in (a body may follow or not).
+    let seen: string | null = "";
     sock.on("data", (chunk: Buffer) => {
-      if (seen.endsWith("\r\n\r\n")) return;
+      if (seen === null) return;
       seen += chunk.toString("latin1");
-      if (seen.endsWith("\r\n\r\n")) send(sock);
+      if (seen.includes("\r\n\r\n")) {
+        seen = null;
+        send(sock);
+      }
     });
   });
   return new Promise<ClientOutcome>((resolve) => {
@@ -226,6 +230,12 @@ export function runResponseCase(
       if (c.insecure) options.insecureHTTPParser = true;
       if (c.join) options.joinDuplicateHeaders = true;
       if (c.upgrade) options.headers = { Connection: "Upgrade", Upgrade: "x" };
+      if (c.body !== undefined) {
+        options.method = "POST";
+        const headers: Record<string, string> = { "Content-Length": String(c.body.length) };
+        if (c.expect) headers.Expect = "100-continue";
+        options.headers = headers;
+      }
       const r = http.request(options);
       req = r;
       if (c.hold) {
@@ -295,7 +305,9 @@ export function runResponseCase(
           });
         },
       );
-      r.end();
+      if (c.body === undefined) r.end();
+      else if (c.expect) r.on("continue", () => r.end(c.body));
+      else r.end(c.body);
     });
   });
 }

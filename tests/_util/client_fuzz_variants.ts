@@ -26,4 +26,8 @@ export const VARIANTS: Readonly<Record<string, Partial<ResponseCase>>> = {
   hold: { hold: 25 },
   /** The response is read only after the request closed. */
   paused: { paused: true },
+  /** A POST with a 3-byte body. */
+  post: { body: "abc" },
+  /** A POST that waits for 100 Continue before sending its body. */
+  expect: { body: "abc", expect: true },
 };

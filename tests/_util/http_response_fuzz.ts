@@ -31,6 +31,10 @@ export interface ResponseCase {
   hold?: number;
   /** The response is read only once the request has closed. */
   paused?: boolean;
+  /** A POST with this body (sent with Content-Length). */
+  body?: string;
+  /** The POST asks `Expect: 100-continue` and sends its body on 'continue'. */
+  expect?: boolean;
   /** The request's `joinDuplicateHeaders`. */
   join?: boolean;
 }

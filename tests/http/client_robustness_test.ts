@@ -3,7 +3,8 @@
  * each of `responseCases()` is served byte for byte by a raw server of the
  * runtime's own `node:net` to one request of ours (agent: false), in several
  * variants (HEAD, insecure parser, joined duplicates, no FIN with a timeout,
- * reading only after close, bytes in small writes), and what the client did
+ * reading only after close, POST, POST waiting for 100 Continue, bytes in
+ * small writes), and what the client did
  * (response, headers, trailers, body, errors on request and response, event
  * order, settling in time) must match what Node's own client did, as
  * recorded in `tests/_util/client_fuzz_table.ts`.
@@ -137,4 +138,12 @@ test("http.request() with a timeout settles on responses left open as Node's cli
 
 test("http.request() gives a response read after 'close' what Node's client gives", async () => {
   await compare("paused", "paused");
+});
+
+test("http.request() with a body meets malformed responses as Node's client does", async () => {
+  await compare("post", "post");
+});
+
+test("http.request() waiting for 100 Continue meets malformed responses as Node's client does", async () => {
+  await compare("expect", "expect");
 });
