@@ -311,3 +311,108 @@ export function runResponseCase(
     });
   });
 }
+
+const OK2 = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+interface AnyAgentHttp extends AnyHttp {
+  Agent: new (options: Record<string, unknown>) => { destroy(): void };
+}
+
+/**
+ * One request on a keep-alive agent (one socket at most) answered with
+ * `c.wire` and never closed by the server (a `hold` ms timeout ends what
+ * the bytes leave open), then a second request on the same agent answered
+ * with a plain 200: whether the socket was kept, and how both went.
+ * Returns `first/second/reused/hash`, the hash covering both event logs.
+ */
+export async function runKeepAliveCase(
+  http: AnyAgentHttp,
+  c: ResponseCase,
+  hold: number,
+): Promise<string> {
+  const log: string[] = [];
+  let served = 0;
+  const sockets = new Set<runtimeNet.Socket>();
+  const server = runtimeNet.createServer((sock) => {
+    sockets.add(sock);
+    log.push("connection");
+    sock.on("error", () => {});
+    let seen = "";
+    sock.on("data", (chunk: Buffer) => {
+      seen += chunk.toString("latin1");
+      let end;
+      while ((end = seen.indexOf("\r\n\r\n")) >= 0) {
+        seen = seen.slice(end + 4);
+        sock.write(Buffer.from(++served === 1 ? c.wire : OK2, "latin1"));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const first = await keepAliveRequest(http, agent, port, hold, log, "a");
+    const second = await keepAliveRequest(http, agent, port, hold, log, "b");
+    return `${first}/${second}/${served}/${fnv(JSON.stringify(log)).slice(0, 6)}`;
+  } finally {
+    agent.destroy();
+    for (const sock of sockets) sock.destroy();
+    server.close();
+  }
+}
+
+function keepAliveRequest(
+  http: AnyHttp,
+  agent: unknown,
+  port: number,
+  hold: number,
+  log: string[],
+  tag: string,
+): Promise<string> {
+  return new Promise((resolve) => {
+    let outcome = "-";
+    let pending = 1;
+    const settle = () => {
+      if (--pending > 0) return;
+      clearTimeout(bound);
+      resolve(outcome);
+    };
+    const req = http.request({ host: "127.0.0.1", port, path: "/" + tag, agent });
+    const bound = setTimeout(() => {
+      outcome = "hang";
+      pending = 1;
+      req.destroy();
+      settle();
+    }, SETTLE_BOUND_MS);
+    req.setTimeout(hold, () => {
+      log.push(`${tag} timeout`);
+      req.destroy();
+    });
+    req.on("socket", () => {
+      log.push(`${tag} socket${(req as { reusedSocket?: boolean }).reusedSocket ? " reused" : ""}`);
+    });
+    req.on("error", (err: unknown) => {
+      outcome = codeOf(err);
+      log.push(`${tag} error ${outcome}`);
+    });
+    req.on("close", () => {
+      log.push(`${tag} close`);
+      settle();
+    });
+    req.on("response", (res: { statusCode: number } & AnyEmitter) => {
+      pending++;
+      outcome = String(res.statusCode);
+      log.push(`${tag} response ${outcome}`);
+      let length = 0;
+      res.on("data", (chunk: Buffer) => length += chunk.length);
+      res.on("end", () => log.push(`${tag} end ${length}`));
+      res.on("aborted", () => log.push(`${tag} aborted`));
+      res.on("error", (err: unknown) => log.push(`${tag} res error ${codeOf(err)}`));
+      res.on("close", () => {
+        log.push(`${tag} res close`);
+        settle();
+      });
+    });
+    req.end();
+  });
+}

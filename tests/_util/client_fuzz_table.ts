@@ -386,6 +386,52 @@ export const NODE_OUTCOMES: readonly string[] = [
   "200/HPE_CLOSED_CONNECTION/-/e/5:4f9f2c/cae7b7",
   "200/-/-/e/2:663437/f76f6f",
   "200/-/-/e/4:dbaa79/c6e5a6",
+  "HPE_INVALID_TRANSFER_ENCODING/200/2/d42d82",
+  "HPE_INVALID_CONTENT_LENGTH/200/2/f7f710",
+  "HPE_UNEXPECTED_CONTENT_LENGTH/200/2/67e043",
+  "200/200/2/433061",
+  "200/200/2/f30332",
+  "HPE_INVALID_CONSTANT/200/2/096a64",
+  "200/200/2/371e3d",
+  "200/200/2/a6997e",
+  "HPE_INVALID_CHUNK_SIZE/200/2/52f49c",
+  "HPE_STRICT/200/2/8f8ac3",
+  "HPE_CHUNK_EXTENSIONS_OVERFLOW/200/2/e1f410",
+  "HPE_CR_EXPECTED/200/2/936cf0",
+  "HPE_INVALID_CONTENT_LENGTH/200/2/8ff8b8",
+  "HPE_INVALID_HEADER_TOKEN/200/2/5cb38b",
+  "200/200/2/17a7a0",
+  "HPE_INVALID_STATUS/200/2/b745b4",
+  "200/200/2/60aa26",
+  "0/200/2/7a12af",
+  "600/200/2/328147",
+  "999/200/2/707dca",
+  "HPE_INVALID_VERSION/200/2/c184e6",
+  "200/200/2/2c229d",
+  "HPE_INVALID_CONSTANT/200/2/89f373",
+  "HPE_INVALID_HEADER_TOKEN/200/2/69407a",
+  "HPE_STRICT/200/2/f3e210",
+  "ECONNRESET/200/2/898a21",
+  "HPE_CR_EXPECTED/200/2/440157",
+  "-",
+  "101/200/2/fb8ee0",
+  "-/200/2/d61018",
+  "HPE_INVALID_CONSTANT/200/2/ffecb1",
+  "HPE_INVALID_CONSTANT/200/2/f9a91b",
+  "205/200/2/038fc3",
+  "HPE_UNEXPECTED_SPACE/200/2/2059c6",
+  "HPE_LF_EXPECTED/200/2/ae26c0",
+  "HPE_HEADER_OVERFLOW/200/2/52b70a",
+  "HPE_INVALID_CONSTANT/200/2/9eb7cd",
+  "HPE_CLOSED_CONNECTION/200/2/8b2e75",
+  "200/200/2/cd350a",
+  "200/200/2/eb7f13",
+  "404/200/2/978a70",
+  "204/200/2/284a5a",
+  "301/200/2/22c4f3",
+  "HPE_CLOSED_CONNECTION/200/2/461adb",
+  "404/200/2/fa422f",
+  "301/200/2/8d0d3f",
 ];
 
 /** Per variant, the outcome index of each case. */
@@ -446,4 +492,11 @@ export const NODE_CODES: Readonly<Record<string, string>> = {
     "2k2l2l2m2n2n1u2n2n2n2n2o2o2o2o2o2p2q2r2s2t2n2u2v2w2x2y2z30313233343536373839363a3b040l043c" +
     "043d3e2o1w3f3g031l1w3h3i013j193k3l003m1x3n2n1x3o1k3p1l1i00032q1w3q3r192o192n2o3s1l3t1w0t3u" +
     "1l1l1w013o3w1g193x1w1902032q2o2n3f1l3y1l1l023z0240413z2n1k421w2l190301431l1k",
+  keepAlive:
+    "ahaiaiajajaiaiakaiaiaiaiaialaiaialamanalalalakalalalakakalakakaoalalalalapapalapapapapapak" +
+    "akakapaqaqarasasaqaqalalalalakanatauauaualavakakapawawaxaxawawayazb0awaxb1b2b1b2b1b1b1b3ax" +
+    "axaxaxaxaxaxb2b2b4b3b5b6b6b6b3akakb7b7b6akakakakakakakb8b6b3b9bab8b8b8b8b8b8b8bbbbbbbcbcbc" +
+    "bdb4b4beb4b4b4b4b4b4b4b4b4b4b4b4axbfb7axaxb4axaxaxaxb2axb8b8b8b8b8b8b8axaxaxbganb8b8b8avbh" +
+    "akavbib4b6bjbkaib3b6alblaialawalalahapb7b1b4b7akb1bjb3b1ahaibfb6bmauawb8b8b4b4aqb3bnb6alb5" +
+    "b3b3b6aib8alb1awbob6awajaibfb4b4bjb3bpb3b3ajb1b8alalb1b4b1bqb6b4awaiaibib3b1",
 };

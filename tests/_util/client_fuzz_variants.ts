@@ -31,3 +31,11 @@ export const VARIANTS: Readonly<Record<string, Partial<ResponseCase>>> = {
   /** A POST that waits for 100 Continue before sending its body. */
   expect: { body: "abc", expect: true },
 };
+
+/** The request timeout that ends an open first response on a keep-alive agent. */
+export const KEEP_ALIVE_HOLD_MS = 25;
+
+/** Cases that also run on a keep-alive agent: plain GETs. */
+export function keepAliveApplies(c: ResponseCase): boolean {
+  return !c.upgrade && !c.early && c.method === undefined && c.maxHeaderSize === undefined;
+}

@@ -14,23 +14,36 @@
 import http from "node:http";
 import process from "node:process";
 import { responseCases } from "./http_response_fuzz.ts";
-import { runResponseCase, summarize } from "./client_fuzz.ts";
-import { CLIENT_SEED, CLIENT_SEEDED, VARIANTS } from "./client_fuzz_variants.ts";
+import { runKeepAliveCase, runResponseCase, summarize } from "./client_fuzz.ts";
+import {
+  CLIENT_SEED,
+  CLIENT_SEEDED,
+  KEEP_ALIVE_HOLD_MS,
+  keepAliveApplies,
+  VARIANTS,
+} from "./client_fuzz_variants.ts";
 
 async function main(): Promise<void> {
   const cases = responseCases(CLIENT_SEED, CLIENT_SEEDED);
   const outcomes: string[] = [];
   const codes: Record<string, string> = {};
+  const code = (s: string) => {
+    let k = outcomes.indexOf(s);
+    if (k < 0) k = outcomes.push(s) - 1;
+    return k.toString(36).padStart(2, "0");
+  };
   for (const [name, variant] of Object.entries(VARIANTS)) {
     let row = "";
     for (const c of cases) {
-      const s = summarize(await runResponseCase(http, { ...c, ...variant }));
-      let k = outcomes.indexOf(s);
-      if (k < 0) k = outcomes.push(s) - 1;
-      row += k.toString(36).padStart(2, "0");
+      row += code(summarize(await runResponseCase(http, { ...c, ...variant })));
     }
     codes[name] = row;
   }
+  let row = "";
+  for (const c of cases) {
+    row += code(keepAliveApplies(c) ? await runKeepAliveCase(http, c, KEEP_ALIVE_HOLD_MS) : "-");
+  }
+  codes.keepAlive = row;
   const lines = [
     "/**",
     " * What Node's own http client (" + process.version + ") did with",

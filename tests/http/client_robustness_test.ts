@@ -16,8 +16,14 @@ import assert from "node:assert/strict";
 import http from "../../http.ts";
 import { guardProcess, within } from "../_util/robust.ts";
 import { type ResponseCase, responseCases } from "../_util/http_response_fuzz.ts";
-import { runResponseCase, summarize } from "../_util/client_fuzz.ts";
-import { CLIENT_SEED, CLIENT_SEEDED, VARIANTS } from "../_util/client_fuzz_variants.ts";
+import { runKeepAliveCase, runResponseCase, summarize } from "../_util/client_fuzz.ts";
+import {
+  CLIENT_SEED,
+  CLIENT_SEEDED,
+  KEEP_ALIVE_HOLD_MS,
+  keepAliveApplies,
+  VARIANTS,
+} from "../_util/client_fuzz_variants.ts";
 import { NODE_CODES, NODE_OUTCOMES } from "../_util/client_fuzz_table.ts";
 
 const CASES = responseCases(CLIENT_SEED, CLIENT_SEEDED);
@@ -146,4 +152,32 @@ test("http.request() with a body meets malformed responses as Node's client does
 
 test("http.request() waiting for 100 Continue meets malformed responses as Node's client does", async () => {
   await compare("expect", "expect");
+});
+
+test("http.Agent with keepAlive serves the next request after each malformed response as Node's does", async () => {
+  const guard = guardProcess();
+  const problems: string[] = [];
+  try {
+    await within(
+      (async () => {
+        for (const c of CASES) {
+          if (!keepAliveApplies(c)) continue;
+          const ours = await runKeepAliveCase(http, c, KEEP_ALIVE_HOLD_MS);
+          const node = nodeOutcome("keepAlive", c.index);
+          // The same llhttp 9.4 rule as above: only the first request's error differs.
+          const deliberate = c.label === 'status "HTTP/1.1 200 OK\\r"' &&
+            ours.startsWith("HPE_STRICT/") && node.startsWith("HPE_INVALID_HEADER_TOKEN/");
+          if (ours !== node && !deliberate) {
+            problems.push(`#${c.index} ${c.label}: ours ${ours}, Node ${node}`);
+          }
+        }
+      })(),
+      30_000,
+      "the keep-alive cases",
+    );
+  } finally {
+    guard.dispose();
+  }
+  assert.deepEqual(problems, []);
+  assert.deepEqual(guard.errors, []);
 });
