@@ -83,7 +83,8 @@ const CHUNK_BODIES: readonly string[] = [
   "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n",
 ];
 
-function pick<T>(rand: () => number, list: readonly T[]): T {
+/** An element of `list`, chosen by `rand`. */
+export function pick<T>(rand: () => number, list: readonly T[]): T {
   return list[Math.floor(rand() * list.length)];
 }
 
@@ -91,15 +92,25 @@ function at(rand: () => number, text: string): number {
   return Math.floor(rand() * (text.length + 1));
 }
 
-/** Inserts a header line right after the request line. */
-function addHeader(wire: string, line: string): string {
+/** Inserts a header line right after the first line (request or status line). */
+export function addHeader(wire: string, line: string): string {
   const eol = wire.indexOf("\r\n");
   return eol < 0 ? wire : wire.slice(0, eol + 2) + line + wire.slice(eol + 2);
 }
 
-/** Applies one mutation; returns its label and the new bytes. */
-function mutate(rand: () => number, wire: string): [string, string] {
-  const kind = Math.floor(rand() * 9);
+/**
+ * The mutations both generators share, kinds 0-5: flip a bit, insert one of
+ * `inserts`, delete a byte, add one of `headerAdds` (kinds 3 and 4),
+ * truncate. Null for a later kind, which the caller's own list defines. Each
+ * draws from `rand` in a fixed order, so a recorded table stays valid.
+ */
+export function basicMutation(
+  rand: () => number,
+  kind: number,
+  wire: string,
+  inserts: readonly string[],
+  headerAdds: readonly string[],
+): [string, string] | null {
   switch (kind) {
     case 0: {
       const i = Math.min(at(rand, wire), wire.length - 1);
@@ -109,7 +120,7 @@ function mutate(rand: () => number, wire: string): [string, string] {
     }
     case 1: {
       const i = at(rand, wire);
-      const ins = pick(rand, INSERTS);
+      const ins = pick(rand, inserts);
       return [`insert@${i}:${JSON.stringify(ins)}`, wire.slice(0, i) + ins + wire.slice(i)];
     }
     case 2: {
@@ -118,13 +129,43 @@ function mutate(rand: () => number, wire: string): [string, string] {
     }
     case 3:
     case 4: {
-      const line = pick(rand, HEADER_ADDS);
+      const line = pick(rand, headerAdds);
       return [`header:${JSON.stringify(line)}`, addHeader(wire, line)];
     }
     case 5: {
       const i = Math.max(1, at(rand, wire) - 1);
       return [`truncate@${i}`, wire.slice(0, i)];
     }
+  }
+  return null;
+}
+
+/**
+ * One of `bases` with one to three mutations applied in order: its label
+ * (the base's index, then each mutation's) and its bytes.
+ */
+export function mutatedBase(
+  rand: () => number,
+  bases: readonly string[],
+  mutate: (rand: () => number, wire: string) => [string, string],
+): [string, string] {
+  let wire = pick(rand, bases);
+  const labels = [`base${bases.indexOf(wire)}`];
+  const rounds = 1 + Math.floor(rand() * 3);
+  for (let r = 0; r < rounds; r++) {
+    const [label, next] = mutate(rand, wire);
+    labels.push(label);
+    wire = next;
+  }
+  return [labels.join(" "), wire];
+}
+
+/** Applies one mutation; returns its label and the new bytes. */
+function mutate(rand: () => number, wire: string): [string, string] {
+  const kind = Math.floor(rand() * 9);
+  const basic = basicMutation(rand, kind, wire, INSERTS, HEADER_ADDS);
+  if (basic !== null) return basic;
+  switch (kind) {
     case 6: {
       const body = pick(rand, CHUNK_BODIES);
       const head = wire.slice(0, wire.indexOf("\r\n\r\n") + 4);
@@ -155,15 +196,8 @@ export function fuzzCases(seed: number, count: number): FuzzCase[] {
   const rand = prng(seed);
   const cases: FuzzCase[] = [];
   for (let index = 0; index < count; index++) {
-    let wire = pick(rand, BASES);
-    const labels = [`base${BASES.indexOf(wire)}`];
-    const rounds = 1 + Math.floor(rand() * 3);
-    for (let r = 0; r < rounds; r++) {
-      const [label, next] = mutate(rand, wire);
-      labels.push(label);
-      wire = next;
-    }
-    cases.push({ index, label: labels.join(" "), wire });
+    const [label, wire] = mutatedBase(rand, BASES, mutate);
+    cases.push({ index, label, wire });
   }
   return cases;
 }

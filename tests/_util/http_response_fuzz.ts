@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { prng } from "./http_fuzz.ts";
+import { basicMutation, mutatedBase, pick, prng } from "./http_fuzz.ts";
 
 /** One response to serve: its bytes (latin1) and how the request is made. */
 export interface ResponseCase {
@@ -386,46 +386,11 @@ const HEADER_ADDS: readonly string[] = [
   "Keep-Alive: timeout=1\r\n",
 ];
 
-function pick<T>(rand: () => number, list: readonly T[]): T {
-  return list[Math.floor(rand() * list.length)];
-}
-
-function at(rand: () => number, text: string): number {
-  return Math.floor(rand() * (text.length + 1));
-}
-
-function addHeader(wire: string, line: string): string {
-  const eol = wire.indexOf("\r\n");
-  return eol < 0 ? wire : wire.slice(0, eol + 2) + line + wire.slice(eol + 2);
-}
-
 function mutate(rand: () => number, wire: string): [string, string] {
   const kind = Math.floor(rand() * 7);
+  const basic = basicMutation(rand, kind, wire, INSERTS, HEADER_ADDS);
+  if (basic !== null) return basic;
   switch (kind) {
-    case 0: {
-      const i = Math.min(at(rand, wire), wire.length - 1);
-      const bit = 1 << Math.floor(rand() * 8);
-      const flipped = String.fromCharCode(wire.charCodeAt(i) ^ bit);
-      return [`flip@${i}^${bit}`, wire.slice(0, i) + flipped + wire.slice(i + 1)];
-    }
-    case 1: {
-      const i = at(rand, wire);
-      const ins = pick(rand, INSERTS);
-      return [`insert@${i}:${JSON.stringify(ins)}`, wire.slice(0, i) + ins + wire.slice(i)];
-    }
-    case 2: {
-      const i = Math.min(at(rand, wire), wire.length - 1);
-      return [`delete@${i}`, wire.slice(0, i) + wire.slice(i + 1)];
-    }
-    case 3:
-    case 4: {
-      const line = pick(rand, HEADER_ADDS);
-      return [`header:${JSON.stringify(line)}`, addHeader(wire, line)];
-    }
-    case 5: {
-      const i = Math.max(1, at(rand, wire) - 1);
-      return [`truncate@${i}`, wire.slice(0, i)];
-    }
     default: {
       const other = pick(rand, BASES);
       return ["then another", wire + other];
@@ -437,17 +402,10 @@ function seeded(seed: number, count: number): Spec[] {
   const rand = prng(seed);
   const out: Spec[] = [];
   for (let n = 0; n < count; n++) {
-    let wire = pick(rand, BASES);
-    const labels = [`base${BASES.indexOf(wire)}`];
-    const rounds = 1 + Math.floor(rand() * 3);
-    for (let r = 0; r < rounds; r++) {
-      const [label, next] = mutate(rand, wire);
-      labels.push(label);
-      wire = next;
-    }
+    const [label, wire] = mutatedBase(rand, BASES, mutate);
     const head = rand() < 0.12;
     out.push({
-      label: labels.join(" ") + (head ? " (HEAD)" : ""),
+      label: label + (head ? " (HEAD)" : ""),
       wire,
       ...(head ? { method: "HEAD" } : {}),
     });
