@@ -5,7 +5,7 @@ import type { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import process from "node:process";
 import * as runtimeNet from "node:net";
-import http, { Agent, ClientRequest } from "../../http.ts";
+import http, { Agent, ClientRequest, type RequestOptions } from "../../http.ts";
 import { Socket } from "../../net.ts";
 
 /**
@@ -42,7 +42,8 @@ async function headServer(): Promise<{ port: number; heads: string[]; close(): P
   };
 }
 
-test("http.request() with setDefaultHeaders: false sends only the caller's headers", async () => {
+/** The head a bodiless POST with `options` sends to a `headServer()`, and that server's port. */
+async function headSent(options: RequestOptions): Promise<{ head: string; port: number }> {
   const server = await headServer();
   try {
     const req = http.request({
@@ -50,38 +51,29 @@ test("http.request() with setDefaultHeaders: false sends only the caller's heade
       host: "127.0.0.1",
       port: server.port,
       agent: false,
-      setDefaultHeaders: false,
-      headers: ["foo", "bar", "foo", "baz"],
+      ...options,
     });
     req.end();
     const [res] = await once(req, "response");
     res.resume();
     await once(res, "end");
-    assert.equal(server.heads[0], "POST / HTTP/1.1\r\nfoo: bar\r\nfoo: baz\r\n\r\n");
+    return { head: server.heads[0], port: server.port };
   } finally {
     await server.close();
   }
+}
+
+test("http.request() with setDefaultHeaders: false sends only the caller's headers", async () => {
+  const { head } = await headSent({
+    setDefaultHeaders: false,
+    headers: ["foo", "bar", "foo", "baz"],
+  });
+  assert.equal(head, "POST / HTTP/1.1\r\nfoo: bar\r\nfoo: baz\r\n\r\n");
 });
 
 test("http.request() with setDefaultHeaders: false and setHost: true sends Host alone", async () => {
-  const server = await headServer();
-  try {
-    const req = http.request({
-      method: "POST",
-      host: "127.0.0.1",
-      port: server.port,
-      agent: false,
-      setDefaultHeaders: false,
-      setHost: true,
-    });
-    req.end();
-    const [res] = await once(req, "response");
-    res.resume();
-    await once(res, "end");
-    assert.equal(server.heads[0], `POST / HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
-  } finally {
-    await server.close();
-  }
+  const { head, port } = await headSent({ setDefaultHeaders: false, setHost: true });
+  assert.equal(head, `POST / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
 });
 
 test("http.request() joins the uniqueHeaders option's array values into one line", async () => {
