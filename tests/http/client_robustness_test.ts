@@ -86,32 +86,39 @@ function knownDifference(
 }
 
 /**
- * Runs every case in `variant` (served in `piece`-byte writes when given)
- * and lists each outcome that differs from Node's `expected` variant.
+ * Runs `check`, which lists each outcome that differs from Node's, within a
+ * bound and under a process guard; asserts the list and the guard are empty.
  */
-async function compare(variant: string, expected: string, piece = 0): Promise<void> {
+async function expectNodeOutcomes(
+  what: string,
+  check: (problems: string[]) => Promise<void>,
+): Promise<void> {
   const guard = guardProcess();
   const problems: string[] = [];
   try {
-    await within(
-      (async () => {
-        for (const base of CASES) {
-          const c = { ...base, ...VARIANTS[variant] };
-          const ours = summarize(await runResponseCase(http, c, piece));
-          const node = nodeOutcome(expected, c.index);
-          if (ours !== node && knownDifference(variant, c, ours, node) === null) {
-            problems.push(`#${c.index} ${c.label}: ours ${ours}, Node ${node}`);
-          }
-        }
-      })(),
-      30_000,
-      `the ${variant} cases`,
-    );
+    await within(check(problems), 30_000, what);
   } finally {
     guard.dispose();
   }
   assert.deepEqual(problems, []);
   assert.deepEqual(guard.errors, []);
+}
+
+/**
+ * Runs every case in `variant` (served in `piece`-byte writes when given)
+ * and lists each outcome that differs from Node's `expected` variant.
+ */
+function compare(variant: string, expected: string, piece = 0): Promise<void> {
+  return expectNodeOutcomes(`the ${variant} cases`, async (problems) => {
+    for (const base of CASES) {
+      const c = { ...base, ...VARIANTS[variant] };
+      const ours = summarize(await runResponseCase(http, c, piece));
+      const node = nodeOutcome(expected, c.index);
+      if (ours !== node && knownDifference(variant, c, ours, node) === null) {
+        problems.push(`#${c.index} ${c.label}: ours ${ours}, Node ${node}`);
+      }
+    }
+  });
 }
 
 test("http.request() meets malformed responses as Node's client does", async () => {
@@ -156,29 +163,17 @@ test("http.request() waiting for 100 Continue meets malformed responses as Node'
 });
 
 test("http.Agent with keepAlive serves the next request after each malformed response as Node's does", async () => {
-  const guard = guardProcess();
-  const problems: string[] = [];
-  try {
-    await within(
-      (async () => {
-        for (const c of CASES) {
-          if (!keepAliveApplies(c)) continue;
-          const ours = await runKeepAliveCase(http, c, KEEP_ALIVE_HOLD_MS);
-          const node = nodeOutcome("keepAlive", c.index);
-          // The same llhttp 9.4 rule as above: only the first request's error differs.
-          const deliberate = c.label === 'status "HTTP/1.1 200 OK\\r"' &&
-            ours.startsWith("HPE_STRICT/") && node.startsWith("HPE_INVALID_HEADER_TOKEN/");
-          if (ours !== node && !deliberate) {
-            problems.push(`#${c.index} ${c.label}: ours ${ours}, Node ${node}`);
-          }
-        }
-      })(),
-      30_000,
-      "the keep-alive cases",
-    );
-  } finally {
-    guard.dispose();
-  }
-  assert.deepEqual(problems, []);
-  assert.deepEqual(guard.errors, []);
+  await expectNodeOutcomes("the keep-alive cases", async (problems) => {
+    for (const c of CASES) {
+      if (!keepAliveApplies(c)) continue;
+      const ours = await runKeepAliveCase(http, c, KEEP_ALIVE_HOLD_MS);
+      const node = nodeOutcome("keepAlive", c.index);
+      // The same llhttp 9.4 rule as above: only the first request's error differs.
+      const deliberate = c.label === 'status "HTTP/1.1 200 OK\\r"' &&
+        ours.startsWith("HPE_STRICT/") && node.startsWith("HPE_INVALID_HEADER_TOKEN/");
+      if (ours !== node && !deliberate) {
+        problems.push(`#${c.index} ${c.label}: ours ${ours}, Node ${node}`);
+      }
+    }
+  });
 });
