@@ -526,16 +526,20 @@ test("net.Socket connect signal: aborting destroys the socket with an AbortError
 });
 
 test("net.Socket reconnects after a failed connect", async () => {
-  const closed = net.createServer();
-  const deadPort = await listen(closed, 0, "127.0.0.1");
-  await closeServer(closed);
   const server = net.createServer((s) => s.end("second"));
   try {
+    // The live server first: a port just freed may be handed out again by
+    // the next listen(0), which would make the "dead" port answer.
     const port = await listen(server, 0, "127.0.0.1");
+    const closed = net.createServer();
+    const deadPort = await listen(closed, 0, "127.0.0.1");
+    await closeServer(closed);
     const client = new Socket();
+    // (events.once() would reject on the 'error' awaited below.)
+    const closedOnce = new Promise((resolve) => client.once("close", resolve));
     client.connect(deadPort, "127.0.0.1");
     await once(client, "error");
-    await once(client, "close");
+    await closedOnce;
     client.connect(port, "127.0.0.1");
     assert.equal(String(await collect(client)), "second");
   } finally {
