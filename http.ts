@@ -25,8 +25,10 @@ import {
   connectionListener,
   HttpServer,
   type HttpServerConstructor,
+  type IncomingMessageClass,
   type RequestListener,
   type ServerOptions,
+  type ServerResponseClass,
 } from "./_internal/http/server.ts";
 import { setMaxIdleParsers } from "./_internal/http/parser_pool.ts";
 import { httpFlags } from "./_internal/node_flags.ts";
@@ -53,7 +55,14 @@ export {
   validateHeaderName,
   validateHeaderValue,
 };
-export type { HttpServer, HttpServerConstructor, RequestListener, ServerOptions };
+export type {
+  HttpServer,
+  HttpServerConstructor,
+  IncomingMessageClass,
+  RequestListener,
+  ServerOptions,
+  ServerResponseClass,
+};
 export type { AgentConstructor, AgentOptions } from "./_internal/http/agent.ts";
 export type {
   AnyOptions as RequestOptions,

@@ -169,23 +169,103 @@ class IncomingMessageMethods extends Readable {
   _dump(): void {
     if (!this._dumped) {
       this._dumped = true;
-      this.removeAllListeners("data");
-      const state = readableState(this);
-      if (
-        state.ended && this.readableLength === 0 && this.listenerCount("readable") === 0 &&
-        this.listenerCount("resume") === 0 && this.listenerCount("end") === 0
-      ) {
-        // The whole body is in and read (a GET's, usually): nothing is left
-        // to throw away, so 'end' is all that remains. resume() would get
-        // there too, through several ticks and reads that find nothing. With
-        // nobody listening for them, the 'resume' it emits and the earlier
-        // 'end' cannot be told apart; 'close' keeps its place.
-        this.read(0);
-        return;
-      }
-      this.resume();
+      discard(this);
     }
   }
+}
+
+/** The work of `_dump()`, once `_dumped` is set. */
+function discard(msg: IncomingMessage): void {
+  msg.removeAllListeners("data");
+  const state = readableState(msg);
+  if (
+    state.ended && msg.readableLength === 0 && plainEmitter(msg) &&
+    msg.listenerCount("readable") === 0 && msg.listenerCount("resume") === 0 &&
+    msg.listenerCount("end") === 0
+  ) {
+    // The whole body is in and read (a GET's, usually): nothing is left to
+    // throw away, so 'end' is all that remains. resume() would get there
+    // too, through several ticks and reads that find nothing. With nobody
+    // listening for them (nor an `emit` of a subclass or patch), the
+    // 'resume' it emits and the earlier 'end' cannot be told apart; 'close'
+    // keeps its place.
+    msg.read(0);
+    return;
+  }
+  msg.resume();
+}
+
+const baseEmit = Readable.prototype.emit;
+
+/** True when no subclass or patched `emit` sees the message's events. */
+function plainEmitter(msg: IncomingMessage): boolean {
+  return msg.emit === baseEmit && Object.getPrototypeOf(msg) === IncomingMessage.prototype;
+}
+
+/**
+ * True when nothing can observe the message's stream events: no listener
+ * at all, and no subclass or patched `emit`. Then the ticks a Readable
+ * takes to announce its end carry nothing, and the functions below set the
+ * state those ticks would leave directly.
+ */
+function unwatched(msg: IncomingMessage): boolean {
+  return (msg as unknown as { _eventsCount?: number })._eventsCount === 0 && plainEmitter(msg);
+}
+
+/**
+ * `push(null)` at the end of the body. For an unwatched message that is
+ * neither flowing nor holding data, a Readable would only queue a tick
+ * that emits 'readable' to nobody and then finds nothing to flow; this
+ * leaves the state that tick would, without it. A listener added later
+ * finds the stream ended, as it would after that tick.
+ */
+export function endOfBody(msg: IncomingMessage): void {
+  const state = readableState(msg);
+  if (
+    !unwatched(msg) || state.flowing === true || state.length !== 0 || state.ended ||
+    state.destroyed || state.decoder != null
+  ) {
+    msg.push(null);
+    return;
+  }
+  state.reading = false;
+  state.ended = true;
+  state.needReadable = false;
+  state.emittedReadable = false;
+}
+
+/**
+ * `_dump()` of an unwatched message whose whole body is in and read: it is
+ * marked dumped, and `endQuietly` must run in the next tick. False (nothing
+ * done) when the message does not qualify; call `_dump()` then.
+ */
+export function dumpQuietly(msg: IncomingMessage): boolean {
+  if (msg._dumped || !msg.complete || !unwatched(msg)) return false;
+  const state = readableState(msg);
+  if (!state.ended || state.length !== 0 || state.endEmitted || state.destroyed) return false;
+  msg._dumped = true;
+  return true;
+}
+
+/**
+ * The tick after `dumpQuietly`: the message ends and, as `autoDestroy`
+ * has it, is destroyed and closed. Node takes three more ticks for that,
+ * emitting 'end' and 'close' to nobody. If something started watching in
+ * between, the message is dumped the ordinary way instead.
+ */
+export function endQuietly(msg: IncomingMessage): void {
+  const state = readableState(msg);
+  if (
+    !unwatched(msg) || !state.autoDestroy || !state.emitClose || state.length !== 0 ||
+    state.endEmitted || state.destroyed || state.errored !== null
+  ) {
+    discard(msg);
+    return;
+  }
+  state.endEmitted = true;
+  state.destroyed = true;
+  state.closed = true;
+  state.closeEmitted = true;
 }
 
 /** The end of `_destroy`; for compatibility, Node emits 'error' only to existing listeners. */
@@ -218,6 +298,15 @@ interface ReadableFlags {
   destroyed: boolean;
   closed: boolean;
   closeEmitted: boolean;
+  reading: boolean;
+  needReadable: boolean;
+  emittedReadable: boolean;
+  flowing: boolean | null;
+  length: number;
+  decoder: unknown;
+  autoDestroy: boolean;
+  emitClose: boolean;
+  errored: unknown;
 }
 
 function readableState(msg: Readable): ReadableFlags {

@@ -19,12 +19,29 @@ import {
 } from "../validators.ts";
 import { nodeConstructor } from "../constructor.ts";
 import { IncomingMessage } from "./incoming.ts";
-import { ServerResponse } from "./server_response.ts";
+import { type ResponseRequest, ServerResponse } from "./server_response.ts";
+import type { OutgoingMessageOptions } from "./outgoing.ts";
 import { STATUS_CODES } from "./status_codes.ts";
 import { checkHttpValidation, parseUniqueHeadersOption } from "./outgoing.ts";
 import { ServerConnection } from "./server_connection.ts";
 import { loopNow } from "../net/clock.ts";
 import { httpFlags } from "../node_flags.ts";
+
+/**
+ * What `createServer()` takes as its `IncomingMessage` option: the class
+ * itself or a subclass (`class Req extends IncomingMessage {}`, which has no
+ * call signature, only the construct one).
+ */
+export type IncomingMessageClass = new (
+  socket?: Socket | null,
+  options?: { highWaterMark?: number },
+) => IncomingMessage;
+
+/** What `createServer()` takes as its `ServerResponse` option (see above). */
+export type ServerResponseClass = new (
+  req: ResponseRequest,
+  options?: OutgoingMessageOptions,
+) => ServerResponse;
 
 /** Options of `http.createServer()`. */
 export interface ServerOptions {
@@ -32,12 +49,12 @@ export interface ServerOptions {
    * The class requests are created from; pass a subclass of
    * `http.IncomingMessage` to extend it. Default: `IncomingMessage`.
    */
-  IncomingMessage?: typeof IncomingMessage;
+  IncomingMessage?: IncomingMessageClass;
   /**
    * The class responses are created from; pass a subclass of
    * `http.ServerResponse` to extend it. Default: `ServerResponse`.
    */
-  ServerResponse?: typeof ServerResponse;
+  ServerResponse?: ServerResponseClass;
   /**
    * The largest request head (request line and headers) accepted, in bytes;
    * larger ones get 431. Default: `16384`, or `--max-http-header-size`.
@@ -162,8 +179,8 @@ export const kConnections: unique symbol = Symbol("connections");
  * sharing this prototype.
  */
 class HttpServerMethods extends NetServer {
-  declare IncomingMessageClass: typeof IncomingMessage;
-  declare ServerResponseClass: typeof ServerResponse;
+  declare IncomingMessageClass: IncomingMessageClass;
+  declare ServerResponseClass: ServerResponseClass;
   declare maxHeaderSize: number | undefined;
   declare insecureHTTPParser: boolean | undefined;
   declare httpValidation: "strict" | "relaxed" | "insecure" | undefined;

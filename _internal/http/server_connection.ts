@@ -20,7 +20,15 @@ import {
 import { STATUS_CODES } from "./status_codes.ts";
 import type { HeadInfo, ParseError } from "./parser.ts";
 import { giveBackParser, type ServerParser, takeParser } from "./parser_pool.ts";
-import { applyHead, type IncomingMessage, kOnRead, markReadStarted } from "./incoming.ts";
+import {
+  applyHead,
+  dumpQuietly,
+  endOfBody,
+  endQuietly,
+  type IncomingMessage,
+  kOnRead,
+  markReadStarted,
+} from "./incoming.ts";
 import type { ServerResponse } from "./server_response.ts";
 import { emitResponseClose } from "./server_response.ts";
 import { kNeedDrain, kOwner, kUniqueHeaders } from "./outgoing.ts";
@@ -117,6 +125,18 @@ function clearIncoming(this: IncomingMessage | void, request?: IncomingMessage):
   if (!parser || parser.incoming !== req) return;
   if (req.readableEnded) parser.incoming = null;
   else req.on("end", clearIncoming);
+}
+
+/**
+ * The tick after a response finished whose request nobody watched: the
+ * response emits 'close' in the tick Node gives it, then the request ends
+ * and closes (see `endQuietly`; a listener the response's 'close' added
+ * still hears both, as in Node) and the parser lets go of it.
+ */
+function closeQuietly(req: IncomingMessage, res: ServerResponse): void {
+  emitResponseClose(res);
+  endQuietly(req);
+  clearIncoming(req);
 }
 
 /**
@@ -251,7 +271,7 @@ export class ServerConnection {
     if (req === null) return;
     if (trailers.length > 0) req.rawTrailers = trailers;
     req.complete = true;
-    req.push(null);
+    endOfBody(req);
   }
 
   // --- socket events ------------------------------------------------------------
@@ -526,10 +546,18 @@ export class ServerConnection {
   onResponseFinish(req: IncomingMessage, res: ServerResponse): void {
     const socket = this.socket;
     if (this.incoming[0] === req) this.incoming.shift();
-    if (!req._consuming && !req.readableFlowing) req._dump();
+    let quiet = false;
+    if (!req._consuming && !req.readableFlowing) {
+      quiet = dumpQuietly(req);
+      if (!quiet) req._dump();
+    }
     res.detachSocket(socket);
-    clearIncoming(req);
-    process.nextTick(emitResponseClose, res);
+    if (quiet) {
+      process.nextTick(closeQuietly, req, res);
+    } else {
+      clearIncoming(req);
+      process.nextTick(emitResponseClose, res);
+    }
     if (res._last) {
       if (typeof socket.destroySoon === "function") socket.destroySoon();
       else socket.end();
