@@ -74,14 +74,17 @@ export { kHighWaterMark, kNeedDrain, kRejectNonStandardBodyWrites } from "./outg
  */
 const kHeadJoinLimit = 16 * 1024;
 
+/** Inherited from Writable: a user's Duplex has it too, hence the instanceof. */
+const socketWrite = Socket.prototype.write;
+
 /**
- * Whether writes to `socket` may be joined: ours, with its own `write`. A
- * user's Writable, or a `write` replaced on the instance (code that counts or
- * holds writes), sees Node's sequence of writes. No socket yet: the bytes
- * wait in `outputData`.
+ * Whether writes to `socket` may be joined: ours, with our `write`. A user's
+ * Writable, or a `write` replaced on the instance, a subclass or the
+ * prototype (code that counts or holds writes), sees Node's sequence of
+ * writes. No socket yet: the bytes wait in `outputData`.
  */
 function writesJoinable(socket: MessageSocket | null): boolean {
-  return socket === null || (socket instanceof Socket && !Object.hasOwn(socket, "write"));
+  return socket === null || (socket instanceof Socket && socket.write === socketWrite);
 }
 
 /** The error given to destroy(), as `errored` reports it. */

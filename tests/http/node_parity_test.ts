@@ -97,19 +97,24 @@ test("http.ServerResponse chunked body makes Node's socket writes when socket.wr
   }
 });
 
-test("http.ServerResponse end(Buffer) makes Node's socket writes when socket.write is wrapped", async () => {
-  // Node: the head, the body, then an empty write that carries 'finish'.
-  // Unwrapped, ours sends the head and a small body as one write.
+/**
+ * The socket writes `res.end(Buffer.from("asd"))` makes, as seen by a
+ * `write` wrapper that `wrap` installs (it returns the undo). Node makes the
+ * head, the body, then an empty write that carries 'finish'. Unwrapped, ours
+ * sends the head and a small body as one write.
+ */
+async function endBufferWrites(
+  wrap: (socket: Socket, record: (data: unknown) => void) => () => void,
+): Promise<{ writes: string[]; head: number }> {
   const writes: string[] = [];
+  const record = (data: unknown) =>
+    writes.push(
+      typeof data === "string" ? `string ${data.length}` : `bytes ${(data as Uint8Array).length}`,
+    );
   const finished = Promise.withResolvers<void>();
+  let undo = () => {};
   const server = http.createServer((_req, res) => {
-    const socket = res.socket!;
-    const write = socket.write;
-    socket.write = function (this: Socket, ...args: Parameters<Socket["write"]>) {
-      const data = args[0];
-      writes.push(typeof data === "string" ? `string ${data.length}` : `bytes ${data.length}`);
-      return write.apply(this, args);
-    } as Socket["write"];
+    undo = wrap(res.socket!, record);
     res.on("finish", () => finished.resolve());
     res.end(Buffer.from("asd"));
   });
@@ -119,13 +124,42 @@ test("http.ServerResponse end(Buffer) makes Node's socket writes when socket.wri
     client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     const text = await client.until((t) => t.endsWith("\r\n\r\nasd"));
     await finished.promise;
-    const head = text.indexOf("\r\n\r\n") + 4;
-    assert.deepEqual(writes, [`string ${head}`, "bytes 3", "string 0"]);
+    return { writes, head: text.indexOf("\r\n\r\n") + 4 };
   } finally {
+    undo();
     client.destroy();
     server.closeAllConnections();
     await closeServer(server);
   }
+}
+
+test("http.ServerResponse end(Buffer) makes Node's socket writes when socket.write is wrapped", async () => {
+  const { writes, head } = await endBufferWrites((socket, record) => {
+    const write = socket.write;
+    socket.write = function (this: Socket, ...args: Parameters<Socket["write"]>) {
+      record(args[0]);
+      return write.apply(this, args);
+    } as Socket["write"];
+    return () => {};
+  });
+  assert.deepEqual(writes, [`string ${head}`, "bytes 3", "string 0"]);
+});
+
+test("http.ServerResponse end(Buffer) makes Node's socket writes when Socket.prototype.write is wrapped", async () => {
+  const { writes, head } = await endBufferWrites((socket, record) => {
+    const proto = Object.getPrototypeOf(socket) as Socket;
+    const own = Object.hasOwn(proto, "write");
+    const write = proto.write;
+    proto.write = function (this: Socket, ...args: Parameters<Socket["write"]>) {
+      if (this === socket) record(args[0]);
+      return write.apply(this, args);
+    } as Socket["write"];
+    return () => {
+      if (own) proto.write = write;
+      else delete (proto as { write?: unknown }).write;
+    };
+  });
+  assert.deepEqual(writes, [`string ${head}`, "bytes 3", "string 0"]);
 });
 
 test("http.ServerResponse chunked body leaves in one write per chunk on an unwrapped socket", async () => {
