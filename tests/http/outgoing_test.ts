@@ -312,6 +312,34 @@ test("http.OutgoingMessage sends Content-Disposition through latin1 as Node does
   );
 });
 
+test("http.OutgoingMessage keeps names like __proto__ and constructor as plain headers", async () => {
+  const { text, res } = await exchange((res) => {
+    res.setHeader("__proto__", "a");
+    res.setHeader("Constructor", "b");
+    res.setHeader("toString", "c");
+    res.setHeader("X-Gone", "d");
+    res.removeHeader("x-gone");
+    assert.equal(res.getHeader("__proto__"), "a");
+    assert.equal(res.getHeader("constructor"), "b");
+    assert.equal(res.hasHeader("hasOwnProperty"), false);
+    assert.equal(res.getHeader("valueOf"), undefined);
+    assert.deepEqual(res.getHeaderNames(), ["__proto__", "constructor", "tostring"]);
+    assert.deepEqual(res.getRawHeaderNames(), ["__proto__", "Constructor", "toString"]);
+    res.end();
+  });
+  const headers = res.getHeaders();
+  assert.equal(Object.getPrototypeOf(headers), null);
+  assert.deepEqual(Object.entries(headers), [["__proto__", "a"], ["constructor", "b"], [
+    "tostring",
+    "c",
+  ]]);
+  assert.equal(
+    text,
+    "HTTP/1.1 200 OK\r\n__proto__: a\r\nConstructor: b\r\ntoString: c\r\n" +
+      "Connection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+  );
+});
+
 test("parseUniqueHeadersOption() lowercases names and ignores non-arrays", () => {
   assert.deepEqual(parseUniqueHeadersOption(["X-A", "b"]), new Set(["x-a", "b"]));
   assert.equal(parseUniqueHeadersOption(undefined), null);
