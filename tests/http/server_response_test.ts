@@ -75,6 +75,25 @@ test("http.ServerResponse.end() without data sends Content-Length: 0", async () 
   assert.equal(writes.length, 1);
 });
 
+test("http.ServerResponse's Date header follows the wall clock across a second", async () => {
+  // Responses one after another, each in turns of its own, until the
+  // wall-clock second has changed: the cached value must follow it.
+  const seconds = new Set<number>();
+  const deadline = Date.now() + 2500;
+  while (seconds.size < 2 && Date.now() < deadline) {
+    const before = Math.floor(Date.now() / 1000);
+    const { text } = await exchange((res) => {
+      res.sendDate = true;
+      res.end();
+    });
+    const after = Math.floor(Date.now() / 1000);
+    const sent = Date.parse(/\r\nDate: ([^\r]+)\r\n/.exec(text)![1]) / 1000;
+    assert.ok(sent >= before && sent <= after, `${sent} within [${before}, ${after}]`);
+    seconds.add(sent);
+  }
+  assert.equal(seconds.size, 2, "the responses spanned a change of second");
+});
+
 test("http.ServerResponse adds an IMF-fixdate Date header unless told otherwise", async () => {
   const dated = await exchange((res) => {
     res.sendDate = true;
