@@ -29,6 +29,7 @@ import {
 import { isIP, isIPv4, isIPv6 } from "./_internal/net/ip.ts";
 import { BlockList } from "./_internal/net/blocklist.ts";
 import { SocketAddress } from "./_internal/net/socket_address.ts";
+import { deprecate } from "node:util";
 
 export {
   BlockList,
@@ -156,6 +157,27 @@ export { createConnectionExport as createConnection };
  */
 export const _normalizeArgs: typeof normalizeArgs = normalizeArgs;
 
+const warnSimultaneousAccepts = deprecate(
+  () => {},
+  "net._setSimultaneousAccepts() is deprecated and will be removed.",
+  "DEP0121",
+);
+
+/**
+ * Node's `net._setSimultaneousAccepts(handle)` (DEP0121, removed in Node
+ * 24), which old code still calls: it tuned accepting on Windows only, so
+ * it does nothing here but warn once, as Node 12 to 23 did elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { _setSimultaneousAccepts } from "@x/node-http/net";
+ * _setSimultaneousAccepts(undefined); // one DeprecationWarning (DEP0121), then silence
+ * ```
+ */
+export function _setSimultaneousAccepts(_handle?: unknown): void {
+  warnSimultaneousAccepts();
+}
+
 /**
  * The module object: what Node code gets when it requires net.
  *
@@ -185,6 +207,7 @@ const net = {
   SocketAddress,
   Stream,
   _normalizeArgs,
+  _setSimultaneousAccepts,
 };
 
 export default net;

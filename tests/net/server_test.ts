@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import process from "node:process";
+import { setImmediate } from "node:timers";
 import { join } from "node:path";
 import net, { type AddressInfo, BlockList, Server, type Socket } from "../../net.ts";
 import { closeServer, collect, listen, tempDir } from "../_util/net.ts";
@@ -328,5 +330,26 @@ test("net.Server.address() and net.Socket.address() list address, family, port, 
   } finally {
     client.destroy();
     await closeServer(server);
+  }
+});
+
+test("net._setSimultaneousAccepts() does nothing but warn once behind DEP0121", async () => {
+  const warned: { name: string; code?: string; message: string }[] = [];
+  const onWarning = (w: Error & { code?: string }) => warned.push(w);
+  process.on("warning", onWarning);
+  try {
+    assert.equal(net._setSimultaneousAccepts(undefined), undefined);
+    net._setSimultaneousAccepts({});
+    // process.emitWarning() delivers the event on a later tick.
+    await new Promise((resolve) => setImmediate(resolve));
+    const ours = warned.filter((w) => w.code === "DEP0121");
+    assert.equal(ours.length, 1);
+    assert.equal(ours[0].name, "DeprecationWarning");
+    assert.equal(
+      ours[0].message,
+      "net._setSimultaneousAccepts() is deprecated and will be removed.",
+    );
+  } finally {
+    process.off("warning", onWarning);
   }
 });
