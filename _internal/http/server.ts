@@ -270,8 +270,13 @@ class HttpServerMethods extends NetServer {
   /** Node's periodic headersTimeout/requestTimeout check. */
   checkConnections(): void {
     const now = loopNow();
-    const { headersTimeout, requestTimeout } = this;
+    let { headersTimeout, requestTimeout } = this;
     if (headersTimeout <= 0 && requestTimeout <= 0) return;
+    // Set after construction (Fastify sets requestTimeout alone), headersTimeout
+    // can be the larger; Node then swaps them, so the smaller bounds the headers.
+    if (requestTimeout > 0 && headersTimeout > requestTimeout) {
+      [headersTimeout, requestTimeout] = [requestTimeout, headersTimeout];
+    }
     for (const conn of [...this[kConnections]]) {
       const start = conn.messageStart;
       if (start === 0) continue;

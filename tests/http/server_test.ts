@@ -363,6 +363,34 @@ test("http.Server answers 408 when the whole request outlives requestTimeout", a
   }
 });
 
+// Only assignment after construction can make headersTimeout the larger (the
+// constructor refuses it); Fastify does so for requestTimeout. Node then swaps
+// the two: the smaller bounds the headers, the larger the whole request.
+test("http.Server bounds a request by the larger timeout when headersTimeout > requestTimeout", async () => {
+  let started = 0;
+  const [server, port] = await serve(() => started = performance.now(), {
+    connectionsCheckingInterval: 50,
+  });
+  server.requestTimeout = 200;
+  server.headersTimeout = 1000;
+  const slowHeaders = new RawClient(port);
+  const slowBody = new RawClient(port);
+  try {
+    slowHeaders.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    slowBody.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+    await slowHeaders.closed;
+    assert.equal(slowHeaders.text, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+    await slowBody.closed;
+    assert.equal(slowBody.text, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
+    // Timers never fire early: this far past requestTimeout (200), the body had the larger one.
+    assert.ok(performance.now() - started >= 900, `${performance.now() - started}ms`);
+  } finally {
+    slowHeaders.destroy();
+    slowBody.destroy();
+    await stop(server);
+  }
+});
+
 test("http.Server requires Host on HTTP/1.1 requests", async () => {
   const [server, port] = await serve(() => assert.fail("no Host reached 'request'"));
   const client = new RawClient(port);
