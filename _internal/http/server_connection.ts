@@ -391,7 +391,9 @@ export class ServerConnection {
   fail(err: Error & { code?: string }): void {
     const socket = this.socket;
     socket.removeListener("error", connOnError);
-    if (socket.listenerCount("error") === 0) socket.on("error", noop);
+    // Our own guard, as Node's: another party's listener (on-finished's) may
+    // go before the destroy below emits, and the error must not go uncaught.
+    if (socket.listenerCount("error", noop) === 0) socket.on("error", noop);
     // The parser stays, failed: if a 'clientError' listener keeps the socket
     // open, each later chunk reports the error again, as in Node.
     if (this.server.emit("clientError", err, socket)) return;

@@ -391,6 +391,39 @@ test("http.Server bounds a request by the larger timeout when headersTimeout > r
   }
 });
 
+test("http.Server guards a failed socket with its own 'error' listener, whatever others do", async () => {
+  let closed: Promise<unknown> | undefined;
+  let guarded: boolean | undefined;
+  const [server, port] = await serve((req) => {
+    const socket = req.socket!;
+    // Someone else's 'error' listener is there when the parse error below
+    // fails the connection, and gone before the socket emits it (Koa's
+    // on-finished drops its own once the response fails to be written).
+    const listener = () => {};
+    socket.on("error", listener);
+    const destroy = socket.destroy;
+    socket.destroy = function (this: typeof socket, err?: Error) {
+      socket.removeListener("error", listener);
+      guarded = socket.listenerCount("error") > 0;
+      return destroy.call(this, err);
+    };
+    // Not events.once(): it listens for 'error' itself.
+    closed ??= new Promise((resolve) => socket.on("close", resolve));
+  });
+  const client = new RawClient(port);
+  try {
+    client.write("GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost : x\r\n\r\n");
+    await client.closed;
+    await closed;
+    // Unguarded, the socket's HPE_INVALID_HEADER_TOKEN would be thrown as uncaught.
+    assert.equal(guarded, true);
+    assert.equal(client.text, "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  } finally {
+    client.destroy();
+    await stop(server);
+  }
+});
+
 test("http.Server requires Host on HTTP/1.1 requests", async () => {
   const [server, port] = await serve(() => assert.fail("no Host reached 'request'"));
   const client = new RawClient(port);
