@@ -418,9 +418,9 @@ export class ServerConnection {
       if (err.code === "HPE_HEADER_OVERFLOW") response = kHeadersTooLarge;
       else if (err.code === "HPE_CHUNK_EXTENSIONS_OVERFLOW") response = kEntityTooLarge;
       else if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") response = kRequestTimeout;
-      // Destroy once the answer has left, so a queued write is not lost.
-      socket.write(response, () => socket.destroy(err));
-      return;
+      // At once, as Node: net still sends the answer, and a response
+      // written after this is dropped.
+      socket.write(response);
     }
     socket.destroy(err);
   }

@@ -82,6 +82,8 @@ const kTos: unique symbol = Symbol("tos");
 const kAfterWrite: unique symbol = Symbol("afterWrite");
 const kAfterWriteFn: unique symbol = Symbol("afterWriteFn");
 const kBytesDispatched: unique symbol = Symbol("bytesDispatched");
+/** How many buffered writes preceded the current cork (see handOverBuffered). */
+const kBufferedAtCork: unique symbol = Symbol("bufferedAtCork");
 const kBytesRead: unique symbol = Symbol("bytesRead");
 const kKeepAlive: unique symbol = Symbol("keepAlive");
 const kNoDelay: unique symbol = Symbol("noDelay");
@@ -175,6 +177,7 @@ class SocketMethods extends Duplex {
   declare [kReading]: boolean;
   declare [kBytesRead]: number;
   declare [kBytesDispatched]: number;
+  declare [kBufferedAtCork]: number;
   declare [kWriteCb]: Callback | null;
   declare [kAfterWriteFn]: ((err: TransportError | null) => void) | null;
   declare [kTimeoutMs]: number;
@@ -209,6 +212,7 @@ class SocketMethods extends Duplex {
     this[kWire](handle);
     this[kBytesRead] = 0;
     this[kBytesDispatched] = 0;
+    this[kBufferedAtCork] = 0;
     if (this[kTos] !== null) handle.setTypeOfService?.(this[kTos]);
     const onread = this[kOnread];
     if (onread !== null) onread.buf = nextOnreadBuffer(onread.options);
@@ -363,6 +367,13 @@ class SocketMethods extends Duplex {
 
   // --- writing -------------------------------------------------------------
 
+  override cork(): void {
+    if (this.writableCorked === 0) {
+      this[kBufferedAtCork] = this.writableLength > 0 ? writableBuffer(this).length : 0;
+    }
+    super.cork();
+  }
+
   override _write(chunk: Buffer, encoding: BufferEncoding, cb: Callback): void {
     this[kWriteGeneric](false, chunk, encoding, cb);
   }
@@ -476,6 +487,7 @@ class SocketMethods extends Duplex {
         this.resetAndClosing = false;
         handle.reset(onClose);
       } else {
+        handOverBuffered(this, handle);
         handle.close(onClose);
       }
       this._handle = null;
@@ -731,6 +743,32 @@ function readWhenConnected(socket: Socket, size: number): void {
 
 function finalWhenConnected(socket: Socket, cb: Callback): void {
   socket.once("connect", () => socket._final(cb));
+}
+
+/** The writes waiting in the Writable's buffer, oldest first. */
+function writableBuffer(socket: Socket): WriteChunk[] {
+  // Node's streams have it; their typings leave it out.
+  // deno-lint-ignore no-explicit-any
+  return (socket as any).writableBuffer ?? [];
+}
+
+/**
+ * `write(x); destroy()` sends x in Node: its writes reach the kernel as they
+ * are made, so nothing waits in the Writable's buffer unless the kernel is
+ * full or the socket corked. A handle that reports writes done on a later
+ * turn (Deno's) leaves later writes buffered behind an earlier one: they go
+ * to the handle before it closes, which sends what the kernel takes. Writes
+ * made while corked are dropped, as in Node.
+ */
+function handOverBuffered(socket: Socket, handle: ConnectionHandle): void {
+  if (socket.writableLength === 0) return;
+  let buffered = writableBuffer(socket);
+  if (socket.writableCorked > 0) buffered = buffered.slice(0, socket[kBufferedAtCork]);
+  for (const { chunk, encoding } of buffered) {
+    const bytes = typeof chunk === "string" ? stringBytes(chunk, encoding) : chunk;
+    socket[kBytesDispatched] += bytes.byteLength;
+    handle.write(bytes, noop);
+  }
 }
 
 function writeWhenConnected(

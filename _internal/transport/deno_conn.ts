@@ -27,7 +27,7 @@ import type {
 } from "./types.ts";
 import { toTransportError } from "./deno_errors.ts";
 import process from "node:process";
-import { setImmediate } from "node:timers";
+import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 
 /**
  * Read buffer sizes. An idle connection keeps one pending read, and with it
@@ -109,6 +109,13 @@ function runClosePhase(): void {
   }
 }
 
+/**
+ * How long a closed socket may still send what was written before the close
+ * (see `#closeAfterFlush`); past it, what is left is dropped, as libuv drops
+ * what the kernel did not take.
+ */
+const kLingerMs = 1000;
+
 /** Callbacks still queued when the socket was closed under them. */
 const kCanceled: TransportError = Object.freeze({
   code: "ECANCELED",
@@ -177,6 +184,8 @@ export class DenoConnection implements ConnectionHandle {
   #ended = false;
   #writeError: TransportError | null = null;
   #shutdownDone: DoneCallback | null = null;
+  /** Set while a closed socket still sends its queue. */
+  #linger: ReturnType<typeof setTimeout> | null = null;
 
   /** `conn` is null for a handle still to connect; `tcp` says whether TCP options apply. */
   constructor(conn: Deno.Conn | null, tcp: boolean) {
@@ -411,7 +420,7 @@ export class DenoConnection implements ConnectionHandle {
    */
   #writeLoop(): void {
     while (this.#head < this.#chunks.length) {
-      if (this.#closed) return this.#failQueue(kCanceled);
+      if (this.#closed && this.#linger === null) return this.#failQueue(kCanceled);
       const data = this.#nextBatch();
       if (data.length === 0) {
         this.#advance(0);
@@ -424,6 +433,7 @@ export class DenoConnection implements ConnectionHandle {
     this.#head = 0;
     this.#chunks.length = 0;
     this.#dones.length = 0;
+    if (this.#linger !== null) return this.#release();
     if (this.#shutdownDone !== null) this.#shutdownNow();
   }
 
@@ -438,6 +448,7 @@ export class DenoConnection implements ConnectionHandle {
   #onWriteFail = (err: unknown): void => {
     this.#writing = false;
     this.#failQueue(this.#closed ? kCanceled : toTransportError(err, "write"));
+    if (this.#linger !== null) this.#release();
   };
 
   /** The bytes to hand to the kernel next: one chunk as is, or small ones joined. */
@@ -558,6 +569,10 @@ export class DenoConnection implements ConnectionHandle {
   }
 
   close(done?: () => void): void {
+    this.#close(done, true);
+  }
+
+  #close(done: (() => void) | undefined, flush: boolean): void {
     if (done !== undefined) {
       if (eofsDelivering > 0) closePhase.push(done);
       else setImmediate(done);
@@ -578,15 +593,47 @@ export class DenoConnection implements ConnectionHandle {
       }
       return;
     }
+    if (flush && this.#head < this.#chunks.length) return this.#closeAfterFlush();
     // Pending read, write and shutdown ops reject once the resource is gone;
     // their handlers then run any queued callbacks with ECANCELED, as libuv
     // does for write requests on a closed handle.
     closeQuietly(this.#conn);
   }
 
+  /**
+   * Node's writes reach the kernel as they are made, so what was written
+   * before a close goes out if the kernel has room. Deno runs a write op on
+   * a later turn: the queue is sent first, and the socket freed once it is
+   * sent, or after kLingerMs. The callbacks hear ECANCELED now, as libuv's
+   * do on a close, and reads stay stopped.
+   */
+  #closeAfterFlush(): void {
+    const dones = this.#dones.slice(this.#head);
+    this.#dones.fill(null);
+    const shutdownDone = this.#shutdownDone;
+    this.#shutdownDone = null;
+    queueMicrotask(() => {
+      for (const done of dones) done?.(kCanceled);
+      shutdownDone?.({ ...kCanceled, syscall: "shutdown" });
+    });
+    const timer = setTimeout(() => this.#release(), kLingerMs);
+    // The write op holds the process while it can progress; the bound must not.
+    timer.unref();
+    this.#linger = timer;
+    if (!this.#writing) this.#writeLoop();
+  }
+
+  #release(): void {
+    if (this.#linger === null) return;
+    clearTimeout(this.#linger);
+    this.#linger = null;
+    closeQuietly(this.#conn!);
+  }
+
   reset(done?: () => void): void {
-    // Deno exposes no SO_LINGER, so an RST cannot be forced.
-    this.close(done);
+    // Deno exposes no SO_LINGER, so an RST cannot be forced; what is queued
+    // is dropped, as a reset drops it.
+    this.#close(done, false);
   }
 
   ref(): void {

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import net, { type AddressInfo, Socket } from "../../net.ts";
 import { closeServer, collect, listen, tempDir } from "../_util/net.ts";
+import { RawClient } from "../_util/wire.ts";
 
 test("net.Socket echoes data over TCP IPv4 and reports both ends' addresses", async () => {
   const server = net.createServer((s) => s.pipe(s));
@@ -505,6 +506,34 @@ test("net.Socket.resetAndDestroy() closes the connection; the peer sees it end",
     await once(client, "close");
     await peerClosed;
     assert.equal(client.destroyed, true);
+  } finally {
+    await closeServer(server);
+  }
+});
+
+// Node's writes reach the kernel as they are made, so code that writes a
+// last answer and destroys at once (Fastify's 'clientError' handler) is heard.
+test("net.Socket.destroy() right after write() still sends what was written, but not if corked", async () => {
+  let cork = false;
+  const server = net.createServer((s) => {
+    s.write("first ");
+    s.write("second ");
+    s.write(Buffer.from("third"));
+    if (cork) {
+      s.cork();
+      s.write(" corked");
+    }
+    s.destroy();
+  });
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    const plain = new RawClient(port);
+    await plain.closed;
+    assert.equal(plain.text, "first second third");
+    cork = true;
+    const withCork = new RawClient(port);
+    await withCork.closed;
+    assert.equal(withCork.text, "first second third");
   } finally {
     await closeServer(server);
   }
