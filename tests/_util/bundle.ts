@@ -7,10 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { once } from "node:events";
 import process from "node:process";
+import { exchangeText } from "./wire.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -67,4 +70,71 @@ export async function stop(program: Program | undefined): Promise<void> {
   const exited = once(program.child, "exit");
   program.child.stdin!.end();
   await exited;
+}
+
+/** A program bundled onto this library on the current runtime, and the same file on Node. */
+export interface BesideNode {
+  ours: Program;
+  node: Program;
+  /** Stops both programs and removes the bundle. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Bundles `app` into a temporary directory, starts the bundle on the current
+ * runtime and `app` itself on Node, each with `env` added, and waits until
+ * both printed `ready`. If either fails to start, the other is stopped.
+ */
+export async function startBesideNode(
+  app: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<BesideNode> {
+  const dir = mkdtempSync(join(tmpdir(), "node-http-bundle-"));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const bundled = join(dir, basename(app));
+    bundle(app, bundled);
+    const [ours, node] = await Promise.allSettled([
+      start(...onThisRuntime(bundled), env, ready),
+      start("node", [app], env, ready),
+    ]);
+    if (ours.status === "rejected" || node.status === "rejected") {
+      await Promise.all([ours, node].map((p) => p.status === "fulfilled" && stop(p.value)));
+      throw ours.status === "rejected" ? ours.reason : (node as PromiseRejectedResult).reason;
+    }
+    return {
+      ours: ours.value,
+      node: node.value,
+      stop: async () => {
+        await Promise.all([stop(ours.value), stop(node.value)]);
+        remove();
+      },
+    };
+  } catch (err) {
+    remove();
+    throw err;
+  }
+}
+
+/** The numbers a program printed after "listening", its ports. */
+export function listeningPorts(program: Program): number[] {
+  const line = /listening((?: \d+)+)/.exec(program.stdout());
+  assert.ok(line, `no "listening" line in: ${program.stdout()}`);
+  return line[1].trim().split(" ").map(Number);
+}
+
+/**
+ * Asserts that the bundled app on `port` serves with this library: its
+ * fixture answers `GET /impl` with what `instanceof` says of its socket,
+ * request and response, and the name of the socket's handle.
+ */
+export async function assertServedByUs(port: number): Promise<void> {
+  const text = await exchangeText(
+    port,
+    "GET /impl HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+  );
+  const body = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4));
+  assert.deepEqual(body, { socket: true, request: true, response: true, handle: body.handle });
+  assert.match(body.handle, /^(Deno|Bun)Connection$/);
 }

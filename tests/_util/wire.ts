@@ -4,6 +4,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import * as runtimeNet from "node:net";
 import { Buffer } from "node:buffer";
 
@@ -80,4 +81,37 @@ export class RawClient {
 /** Replaces the Date header's value so responses can be compared exactly. */
 export function maskDate(text: string): string {
   return text.replace(/\r\nDate: [^\r]+/g, "\r\nDate: X");
+}
+
+/**
+ * Everything a server on `port` sends back for `wire`, with the Date masked,
+ * once it closed the connection or what came so far satisfies `until`.
+ */
+export async function exchangeText(
+  port: number,
+  wire: string,
+  until: (text: string) => boolean = () => false,
+): Promise<string> {
+  const client = new RawClient(port);
+  try {
+    client.write(wire);
+    return maskDate(await client.until(until));
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Sends `wire` to both servers; ours must answer exactly as Node's does. Returns ours. */
+export async function sameBytesAsNode(
+  ourPort: number,
+  nodePort: number,
+  wire: string,
+  until?: (text: string) => boolean,
+): Promise<string> {
+  const [got, want] = await Promise.all([
+    exchangeText(ourPort, wire, until),
+    exchangeText(nodePort, wire, until),
+  ]);
+  assert.equal(got, want);
+  return got;
 }

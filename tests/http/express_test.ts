@@ -11,12 +11,17 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, utimesSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { utimesSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { maskDate, RawClient } from "../_util/wire.ts";
-import { bundle, onThisRuntime, type Program, start, stop } from "../_util/bundle.ts";
+import { exchangeText, sameBytesAsNode } from "../_util/wire.ts";
+import {
+  assertServedByUs,
+  type BesideNode,
+  listeningPorts,
+  type Program,
+  startBesideNode,
+} from "../_util/bundle.ts";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const app = join(fixtures, "express_app.cjs");
@@ -26,12 +31,11 @@ interface Running {
   port: number;
 }
 
-async function serve(cmd: string, args: string[]): Promise<Running> {
-  const program = await start(cmd, args, { FIXTURE_DIR: fixtures }, /listening \d+/);
-  return { program, port: Number(/listening (\d+)/.exec(program.stdout())![1]) };
+function running(program: Program): Running {
+  return { program, port: listeningPorts(program)[0] };
 }
 
-let dir: string;
+let programs: BesideNode | undefined;
 let ours: Running | undefined;
 let node: Running | undefined;
 
@@ -39,44 +43,20 @@ before(async () => {
   // send's ETag holds the file's mtime in ms, which runtimes round differently
   // below the ms: a whole second makes it the same everywhere.
   utimesSync(join(fixtures, "express_file.txt"), 1_700_000_000, 1_700_000_000);
-  dir = mkdtempSync(join(tmpdir(), "node-http-express-"));
-  const bundled = join(dir, "express_app.cjs");
-  bundle(app, bundled);
-  [ours, node] = await Promise.all([serve(...onThisRuntime(bundled)), serve("node", [app])]);
+  programs = await startBesideNode(app, { FIXTURE_DIR: fixtures }, /listening \d+/);
+  [ours, node] = [running(programs.ours), running(programs.node)];
 });
 
-after(async () => {
-  await Promise.all([stop(ours?.program), stop(node?.program)]);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** Everything a server sends back for `wire`, until it closes the connection. */
-async function exchange(port: number, wire: string): Promise<string> {
-  const client = new RawClient(port);
-  try {
-    client.write(wire);
-    await client.closed;
-    return maskDate(client.text);
-  } finally {
-    client.destroy();
-  }
-}
+after(() => programs?.stop());
 
 /** Sends `wire` to both servers; ours must answer exactly as Node does. */
-async function sameAsNode(wire: string): Promise<string> {
-  const [got, want] = await Promise.all([exchange(ours!.port, wire), exchange(node!.port, wire)]);
-  assert.equal(got, want);
-  return got;
+function sameAsNode(wire: string): Promise<string> {
+  return sameBytesAsNode(ours!.port, node!.port, wire);
 }
 
 const close = "Host: localhost\r\nConnection: close\r\n";
 
-test("the bundle serves through this library's sockets", async () => {
-  const text = await exchange(ours!.port, `GET /impl HTTP/1.1\r\n${close}\r\n`);
-  const body = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4));
-  assert.deepEqual(body, { socket: true, request: true, response: true, handle: body.handle });
-  assert.match(body.handle, /^(Deno|Bun)Connection$/);
-});
+test("the bundle serves through this library's sockets", () => assertServedByUs(ours!.port));
 
 test("Express: routes, params, query, redirects and errors answer as on Node", async () => {
   assert.match(await sameAsNode(`GET /hello HTTP/1.1\r\n${close}\r\n`), /\r\n\r\nhello world$/);
@@ -100,7 +80,10 @@ test("Express: JSON and text bodies, sized and chunked, parse as on Node", async
   // JSON.parse's message differs between JavaScript engines: only the status is compared.
   const bad = `POST /echo HTTP/1.1\r\n${close}Content-Type: application/json\r\n` +
     "Content-Length: 5\r\n\r\n{bad}";
-  const [got, want] = await Promise.all([exchange(ours!.port, bad), exchange(node!.port, bad)]);
+  const [got, want] = await Promise.all([
+    exchangeText(ours!.port, bad),
+    exchangeText(node!.port, bad),
+  ]);
   assert.equal(got.slice(0, got.indexOf("\r\n")), want.slice(0, want.indexOf("\r\n")));
 });
 

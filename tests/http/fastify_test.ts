@@ -12,12 +12,16 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { maskDate, RawClient } from "../_util/wire.ts";
-import { bundle, onThisRuntime, type Program, start, stop } from "../_util/bundle.ts";
+import { sameBytesAsNode } from "../_util/wire.ts";
+import {
+  assertServedByUs,
+  type BesideNode,
+  listeningPorts,
+  type Program,
+  startBesideNode,
+} from "../_util/bundle.ts";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const app = join(fixtures, "fastify_app.cjs");
@@ -30,58 +34,29 @@ interface Running {
   timeoutsPort: number;
 }
 
-async function serve(cmd: string, args: string[]): Promise<Running> {
-  const program = await start(cmd, args, { FIXTURE_DIR: fixtures }, /listening \d+ \d+/);
-  const [, port, timeoutsPort] = /listening (\d+) (\d+)/.exec(program.stdout())!;
-  return { program, port: Number(port), timeoutsPort: Number(timeoutsPort) };
+function running(program: Program): Running {
+  const [port, timeoutsPort] = listeningPorts(program);
+  return { program, port, timeoutsPort };
 }
 
-let dir: string;
+let programs: BesideNode | undefined;
 let ours: Running | undefined;
 let node: Running | undefined;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "node-http-fastify-"));
-  const bundled = join(dir, "fastify_app.cjs");
-  bundle(app, bundled);
-  [ours, node] = await Promise.all([serve(...onThisRuntime(bundled)), serve("node", [app])]);
+  programs = await startBesideNode(app, { FIXTURE_DIR: fixtures }, /listening \d+ \d+/);
+  [ours, node] = [running(programs.ours), running(programs.node)];
 });
 
-after(async () => {
-  await Promise.all([stop(ours?.program), stop(node?.program)]);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/**
- * Everything a server sends back for `wire`, until it closes the connection
- * or what came so far satisfies `until`.
- */
-async function exchange(
-  port: number,
-  wire: string,
-  until: (text: string) => boolean = () => false,
-): Promise<string> {
-  const client = new RawClient(port);
-  try {
-    client.write(wire);
-    return maskDate(await client.until(until));
-  } finally {
-    client.destroy();
-  }
-}
+after(() => programs?.stop());
 
 /** Sends `wire` to both servers' `which` instance; ours must answer exactly as Node does. */
-async function sameAsNode(
+function sameAsNode(
   wire: string,
   which: "port" | "timeoutsPort" = "port",
   until?: (text: string) => boolean,
 ): Promise<string> {
-  const [got, want] = await Promise.all([
-    exchange(ours![which], wire, until),
-    exchange(node![which], wire, until),
-  ]);
-  assert.equal(got, want);
-  return got;
+  return sameBytesAsNode(ours![which], node![which], wire, until);
 }
 
 const close = "Host: localhost\r\nConnection: close\r\n";
@@ -91,12 +66,8 @@ function utf8(text: string): string {
   return String.fromCharCode(...new TextEncoder().encode(text));
 }
 
-test("the Fastify bundle serves through this library's sockets", async () => {
-  const text = await exchange(ours!.port, `GET /impl HTTP/1.1\r\n${close}\r\n`);
-  const body = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4));
-  assert.deepEqual(body, { socket: true, request: true, response: true, handle: body.handle });
-  assert.match(body.handle, /^(Deno|Bun)Connection$/);
-});
+test("the Fastify bundle serves through this library's sockets", () =>
+  assertServedByUs(ours!.port));
 
 test("Fastify: routes, schemas, hooks, redirects and errors answer as on Node", async () => {
   assert.match(
