@@ -31,13 +31,59 @@ import { httpFlags } from "../node_flags.ts";
  * What `createServer()` takes as its `IncomingMessage` option: the class
  * itself or a subclass (`class Req extends IncomingMessage {}`, which has no
  * call signature, only the construct one).
+ *
+ * @example
+ * ```ts
+ * import { createServer, get, IncomingMessage, type IncomingMessageClass } from "@x/node-http/http";
+ *
+ * class Traced extends IncomingMessage {
+ *   readonly started = performance.now();
+ * }
+ * const Request: IncomingMessageClass = Traced;
+ * const server = createServer({ IncomingMessage: Request }, (req, res) => {
+ *   console.log(req instanceof Traced); // true
+ *   res.end();
+ * });
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as { port: number };
+ *   get(`http://127.0.0.1:${port}/`, (res) => {
+ *     res.resume();
+ *     res.on("end", () => server.close());
+ *   });
+ * });
+ * ```
  */
 export type IncomingMessageClass = new (
   socket?: Socket | null,
   options?: { highWaterMark?: number },
 ) => IncomingMessage;
 
-/** What `createServer()` takes as its `ServerResponse` option (see above). */
+/**
+ * What `createServer()` takes as its `ServerResponse` option: the class
+ * itself or a subclass.
+ *
+ * @example
+ * ```ts
+ * import { createServer, get, ServerResponse, type ServerResponseClass } from "@x/node-http/http";
+ *
+ * class Branded extends ServerResponse {
+ *   override end(...args: Parameters<ServerResponse["end"]>): this {
+ *     if (!this.headersSent) this.setHeader("X-Served-By", "node-http");
+ *     return super.end(...args);
+ *   }
+ * }
+ * const Response: ServerResponseClass = Branded;
+ * const server = createServer({ ServerResponse: Response }, (_req, res) => res.end("hi"));
+ * server.listen(0, "127.0.0.1", () => {
+ *   const { port } = server.address() as { port: number };
+ *   get(`http://127.0.0.1:${port}/`, (res) => {
+ *     console.log(res.headers["x-served-by"]); // node-http
+ *     res.resume();
+ *     res.on("end", () => server.close());
+ *   });
+ * });
+ * ```
+ */
 export type ServerResponseClass = new (
   req: ResponseRequest,
   options?: OutgoingMessageOptions,
