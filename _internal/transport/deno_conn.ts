@@ -27,7 +27,7 @@ import type {
 } from "./types.ts";
 import { toTransportError } from "./deno_errors.ts";
 import process from "node:process";
-import { clearTimeout, setImmediate, setTimeout } from "node:timers";
+import { setImmediate, setTimeout } from "node:timers";
 
 /**
  * Read buffer sizes. An idle connection keeps one pending read, and with it
@@ -110,11 +110,13 @@ function runClosePhase(): void {
 }
 
 /**
- * How long a closed socket may still send what was written before the close
- * (see `#closeAfterFlush`); past it, what is left is dropped, as libuv drops
- * what the kernel did not take.
+ * A closed socket still sending what was written before the close (see
+ * `#closeAfterFlush`) gives up when no write settled for this long, the
+ * kernel being full, or after kLingerMaxMs in all. A write the kernel has
+ * room for settles within a turn or two.
  */
-const kLingerMs = 1000;
+const kLingerStallMs = 50;
+const kLingerMaxMs = 1000;
 
 /** Callbacks still queued when the socket was closed under them. */
 const kCanceled: TransportError = Object.freeze({
@@ -184,8 +186,10 @@ export class DenoConnection implements ConnectionHandle {
   #ended = false;
   #writeError: TransportError | null = null;
   #shutdownDone: DoneCallback | null = null;
-  /** Set while a closed socket still sends its queue. */
-  #linger: ReturnType<typeof setTimeout> | null = null;
+  /** Set while a closed socket still sends its queue (see `#closeAfterFlush`). */
+  #linger = false;
+  /** Write ops settled so far; the linger check compares it across a turn. */
+  #settled = 0;
 
   /** `conn` is null for a handle still to connect; `tcp` says whether TCP options apply. */
   constructor(conn: Deno.Conn | null, tcp: boolean) {
@@ -420,7 +424,7 @@ export class DenoConnection implements ConnectionHandle {
    */
   #writeLoop(): void {
     while (this.#head < this.#chunks.length) {
-      if (this.#closed && this.#linger === null) return this.#failQueue(kCanceled);
+      if (this.#closed && !this.#linger) return this.#failQueue(kCanceled);
       const data = this.#nextBatch();
       if (data.length === 0) {
         this.#advance(0);
@@ -433,11 +437,12 @@ export class DenoConnection implements ConnectionHandle {
     this.#head = 0;
     this.#chunks.length = 0;
     this.#dones.length = 0;
-    if (this.#linger !== null) return this.#release();
+    if (this.#linger) return this.#release();
     if (this.#shutdownDone !== null) this.#shutdownNow();
   }
 
   #onWritten = (n: number): void => {
+    this.#settled++;
     // Still "writing" while completions run: a write they make joins the
     // queue instead of starting a second op over bytes not yet retired.
     this.#advance(n);
@@ -448,7 +453,7 @@ export class DenoConnection implements ConnectionHandle {
   #onWriteFail = (err: unknown): void => {
     this.#writing = false;
     this.#failQueue(this.#closed ? kCanceled : toTransportError(err, "write"));
-    if (this.#linger !== null) this.#release();
+    if (this.#linger) this.#release();
   };
 
   /** The bytes to hand to the kernel next: one chunk as is, or small ones joined. */
@@ -602,10 +607,12 @@ export class DenoConnection implements ConnectionHandle {
 
   /**
    * Node's writes reach the kernel as they are made, so what was written
-   * before a close goes out if the kernel has room. Deno runs a write op on
-   * a later turn: the queue is sent first, and the socket freed once it is
-   * sent, or after kLingerMs. The callbacks hear ECANCELED now, as libuv's
-   * do on a close, and reads stay stopped.
+   * before a close goes out as far as the kernel takes it, and libuv drops
+   * the rest. Deno settles a write op on a later turn: the queue is sent on,
+   * and the socket freed once it is sent, once kLingerStallMs pass in which
+   * no write settled (the kernel is full: the rest is dropped, as libuv
+   * drops it), or after kLingerMaxMs in all. The callbacks hear ECANCELED
+   * now, as libuv's do on a close, and reads stay stopped.
    */
   #closeAfterFlush(): void {
     const dones = this.#dones.slice(this.#head);
@@ -616,17 +623,26 @@ export class DenoConnection implements ConnectionHandle {
       for (const done of dones) done?.(kCanceled);
       shutdownDone?.({ ...kCanceled, syscall: "shutdown" });
     });
-    const timer = setTimeout(() => this.#release(), kLingerMs);
-    // The write op holds the process while it can progress; the bound must not.
-    timer.unref();
-    this.#linger = timer;
+    this.#linger = true;
+    DenoConnection.#armLinger(this, this.#settled, Date.now() + kLingerMaxMs);
     if (!this.#writing) this.#writeLoop();
   }
 
+  static #armLinger(conn: DenoConnection, settled: number, deadline: number): void {
+    // The pending write op holds the process while it can progress; this must not.
+    setTimeout(DenoConnection.#checkLinger, kLingerStallMs, conn, settled, deadline).unref();
+  }
+
+  /** Frees the socket unless a write settled since `settled` and time is left. */
+  static #checkLinger(conn: DenoConnection, settled: number, deadline: number): void {
+    if (!conn.#linger) return;
+    if (conn.#settled === settled || Date.now() >= deadline) conn.#release();
+    else DenoConnection.#armLinger(conn, conn.#settled, deadline);
+  }
+
   #release(): void {
-    if (this.#linger === null) return;
-    clearTimeout(this.#linger);
-    this.#linger = null;
+    if (!this.#linger) return;
+    this.#linger = false;
     closeQuietly(this.#conn!);
   }
 

@@ -81,9 +81,9 @@ export interface ConnectionHandle {
    * given, runs on a later turn once the socket is gone (libuv's close
    * callback, from which Node's net.Socket emits 'close'), also when the
    * handle was closed already. Bytes written before it still go out as far
-   * as the kernel takes them, as Node's do (a handle whose writes run on a
-   * later turn sends its queue first, for a bounded time); their `done`
-   * callbacks get ECANCELED or, if already sent, success.
+   * as the kernel takes them, as Node's do (a handle whose writes settle on
+   * a later turn sends its queue on until the kernel stops taking it); their
+   * `done` callbacks get ECANCELED or, if already sent, success.
    */
   close(done?: () => void): void;
   /** Closes with RST where the runtime can; otherwise like `close()`. */
