@@ -20,9 +20,12 @@ import {
 import { nodeConstructor } from "../constructor.ts";
 import { IncomingMessage } from "./incoming.ts";
 import { type ResponseRequest, ServerResponse } from "./server_response.ts";
-import type { OutgoingMessageOptions } from "./outgoing.ts";
 import { STATUS_CODES } from "./status_codes.ts";
-import { checkHttpValidation, parseUniqueHeadersOption } from "./outgoing.ts";
+import {
+  checkHttpValidation,
+  type OutgoingMessageOptions,
+  parseUniqueHeadersOption,
+} from "./outgoing.ts";
 import { ServerConnection } from "./server_connection.ts";
 import { loopNow } from "../net/clock.ts";
 import { httpFlags } from "../node_flags.ts";
@@ -39,8 +42,8 @@ import { httpFlags } from "../node_flags.ts";
  * class Traced extends IncomingMessage {
  *   readonly started = performance.now();
  * }
- * const Request: IncomingMessageClass = Traced;
- * const server = createServer({ IncomingMessage: Request }, (req, res) => {
+ * const TracedClass: IncomingMessageClass = Traced;
+ * const server = createServer({ IncomingMessage: TracedClass }, (req, res) => {
  *   console.log(req instanceof Traced); // true
  *   res.end();
  * });
@@ -72,8 +75,8 @@ export type IncomingMessageClass = new (
  *     return super.end(...args);
  *   }
  * }
- * const Response: ServerResponseClass = Branded;
- * const server = createServer({ ServerResponse: Response }, (_req, res) => res.end("hi"));
+ * const BrandedClass: ServerResponseClass = Branded;
+ * const server = createServer({ ServerResponse: BrandedClass }, (_req, res) => res.end("hi"));
  * server.listen(0, "127.0.0.1", () => {
  *   const { port } = server.address() as { port: number };
  *   get(`http://127.0.0.1:${port}/`, (res) => {

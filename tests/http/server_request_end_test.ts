@@ -18,12 +18,14 @@ const GET = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
 /**
  * Serves `requests` (sent at once, then FIN) with `handler` and returns
- * what it logged, after every response closed and one more turn.
+ * what it logged, after every response closed and one more turn; what the
+ * client received goes into `received`.
  */
 async function served(
   handler: Logged,
   requests: string,
   options: ServerOptions = {},
+  received: string[] = [],
 ): Promise<string[]> {
   const log: string[] = [];
   const [server, port] = await serve((req, res) => handler(req, res, log), options);
@@ -32,6 +34,7 @@ async function served(
     client.write(requests);
     client.end();
     await client.closed;
+    received.push(client.text);
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
     client.destroy();
@@ -128,4 +131,36 @@ test("a pipelined request's handler can still watch the request before it", asyn
     setImmediate(() => res.end("x"));
   }, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
   assert.deepEqual(log, ["request /1", "request /2", "previous end", "previous close"]);
+});
+
+test("a request destroyed in its response's 'finish' ends as in Node", async () => {
+  const received: string[] = [];
+  const log = await served(
+    (req, res, log) => {
+      res.on("finish", () => {
+        req.destroy();
+        log.push(`${req.url} destroyed: aborted=${req.aborted} socket=${req.socket?.destroyed}`);
+      });
+      res.on(
+        "close",
+        () =>
+          setImmediate(() =>
+            log.push(`${req.url} later: ended=${req.readableEnded} closed=${req.closed}`)
+          ),
+      );
+      res.end("x");
+    },
+    "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n",
+    {},
+    received,
+  );
+  // Both responses were written before the first 'finish' destroyed the
+  // socket, so both went out (Node 20 gives the same log and bytes).
+  assert.equal(received[0].match(/HTTP\/1\.1 200 OK/g)?.length, 2);
+  assert.deepEqual(log, [
+    "/1 destroyed: aborted=true socket=true",
+    "/2 destroyed: aborted=true socket=true",
+    "/1 later: ended=true closed=true",
+    "/2 later: ended=true closed=true",
+  ]);
 });
