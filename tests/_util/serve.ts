@@ -12,6 +12,7 @@ import http, {
   type ServerResponse,
 } from "../../http.ts";
 import type { AddressInfo } from "../../net.ts";
+import { RawClient } from "./wire.ts";
 
 /** A 'request' listener. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -32,4 +33,25 @@ export function serve(handler: Handler, options: ServerOptions = {}): Promise<[S
 export function stop(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Sends `wire` (may be empty) to `server` on `port` from a raw client, waits
+ * until the server closes the connection, and returns what it sent back.
+ * The client and the server are gone afterwards, whatever happened.
+ */
+export async function untilServerCloses(
+  server: Server,
+  port: number,
+  wire: string,
+): Promise<string> {
+  const client = new RawClient(port);
+  try {
+    if (wire !== "") client.write(wire);
+    await client.closed;
+    return client.text;
+  } finally {
+    client.destroy();
+    await stop(server);
+  }
 }

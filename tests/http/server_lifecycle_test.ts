@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket } from "../../net.ts";
 import { RawClient } from "../_util/wire.ts";
-import { serve, stop } from "../_util/serve.ts";
+import { serve, stop, untilServerCloses } from "../_util/serve.ts";
 import { untilTrue } from "../_util/net.ts";
 
 test("http.Server shouldUpgradeCallback declining keeps parsing the connection as HTTP", async () => {
@@ -87,14 +87,10 @@ test("http.Server headersTimeout runs from the accept for a client that sends no
     requestTimeout: 0,
     connectionsCheckingInterval: 50,
   });
-  const client = new RawClient(port);
-  try {
-    await client.closed;
-    assert.equal(client.text, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
-  } finally {
-    client.destroy();
-    await stop(server);
-  }
+  assert.equal(
+    await untilServerCloses(server, port, ""),
+    "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n",
+  );
 });
 
 test("http.Server headersTimeout set after listen() applies, though both timeouts were off at listen", async () => {
@@ -104,15 +100,10 @@ test("http.Server headersTimeout set after listen() applies, though both timeout
     connectionsCheckingInterval: 50,
   });
   server.headersTimeout = 200;
-  const client = new RawClient(port);
-  try {
-    client.write("GET / HTTP/1.1\r\nHost: x\r\n");
-    await client.closed;
-    assert.equal(client.text, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
-  } finally {
-    client.destroy();
-    await stop(server);
-  }
+  assert.equal(
+    await untilServerCloses(server, port, "GET / HTTP/1.1\r\nHost: x\r\n"),
+    "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n",
+  );
 });
 
 test("http.Server.setTimeout() applies again to a kept-alive connection's next request", async () => {

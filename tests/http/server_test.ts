@@ -5,7 +5,7 @@ import { Buffer } from "node:buffer";
 import http from "../../http.ts";
 import type { AddressInfo } from "../../net.ts";
 import { maskDate, RawClient } from "../_util/wire.ts";
-import { serve, stop } from "../_util/serve.ts";
+import { serve, stop, untilServerCloses } from "../_util/serve.ts";
 
 const HELLO = "HTTP/1.1 200 OK\r\nDate: X\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n" +
   "Content-Length: 5\r\n\r\nhello";
@@ -337,14 +337,10 @@ test("http.Server answers 408 to a client that is too slow with its headers", as
     requestTimeout: 400,
     connectionsCheckingInterval: 50,
   });
-  const client = new RawClient(port);
-  try {
-    client.write("GET / HTTP/1.1\r\nHost: x\r\n");
-    await client.closed;
-    assert.equal(client.text, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
-  } finally {
-    await stop(server);
-  }
+  assert.equal(
+    await untilServerCloses(server, port, "GET / HTTP/1.1\r\nHost: x\r\n"),
+    "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n",
+  );
 });
 
 test("http.Server answers 408 when the whole request outlives requestTimeout", async () => {
@@ -353,14 +349,14 @@ test("http.Server answers 408 when the whole request outlives requestTimeout", a
     requestTimeout: 300,
     connectionsCheckingInterval: 50,
   });
-  const client = new RawClient(port);
-  try {
-    client.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
-    await client.closed;
-    assert.equal(client.text, "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n");
-  } finally {
-    await stop(server);
-  }
+  assert.equal(
+    await untilServerCloses(
+      server,
+      port,
+      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+    ),
+    "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n",
+  );
 });
 
 // Only assignment after construction can make headersTimeout the larger (the
