@@ -397,12 +397,16 @@ class ServerMethods extends EventEmitter {
       // 'close' waits until the port is really free, so a listen() made in
       // the 'close' handler cannot meet EADDRINUSE.
       this[kReleasing] = true;
+      // Runs at once where the port is free at once: 'close' is then queued
+      // here, as Node queues it, not after a promise job (on Bun, a tick
+      // queued from one waits for the next I/O callback).
       handle.close(() => {
         this[kReleasing] = false;
         this._emitCloseIfDrained();
       });
+    } else {
+      this._emitCloseIfDrained();
     }
-    this._emitCloseIfDrained();
     return this;
   }
 

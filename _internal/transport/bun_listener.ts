@@ -70,7 +70,7 @@ class BunListener implements ListenerHandle {
     // Bun frees the port (and unlinks a Unix socket's file, as libuv does)
     // before stop() returns.
     listener?.stop(false);
-    if (done !== undefined) queueMicrotask(done);
+    done?.();
   }
 
   /**

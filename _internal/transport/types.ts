@@ -126,8 +126,10 @@ export interface ListenerHandle {
   /**
    * Stops accepting and frees the port. Live connections stay open. The port
    * may be released a turn later (Deno frees it once the pending accept is
-   * cancelled); `done`, if given, runs asynchronously once it is free, so a
-   * new listen on the same address cannot meet EADDRINUSE.
+   * cancelled); `done`, if given, runs once it is free, so a new listen on
+   * the same address cannot meet EADDRINUSE: before close() returns where
+   * the runtime frees it at once (Bun), so that net can queue 'close' on
+   * the same tick as Node does.
    */
   close(done?: () => void): void;
 }

@@ -6,6 +6,7 @@ import { setImmediate } from "node:timers";
 import { join } from "node:path";
 import net, { type AddressInfo, BlockList, Server, type Socket } from "../../net.ts";
 import { closeServer, collect, listen, tempDir } from "../_util/net.ts";
+import { transport } from "../../_internal/transport/select.ts";
 
 test("net.Server.listen() without a host binds the unspecified address", async () => {
   const server = net.createServer();
@@ -129,6 +130,38 @@ test("net.Server.close() waits for live connections before 'close'", async () =>
   await closing;
   assert.equal(closed, true);
 });
+
+// Deno releases a listener's port only once its pending accept() settles,
+// on a later turn, and 'close' waits for that so that a listen() in the
+// 'close' handler cannot meet EADDRINUSE (Deno's own node:net emits it
+// later still).
+const portFreedLater = transport().capabilities.runtime === "deno"
+  ? "Deno frees the port a turn after close(), and 'close' waits for it"
+  : false;
+
+test(
+  "net.Server.close() with no connection emits 'close' on the next tick, before later ticks",
+  { skip: portFreedLater },
+  async () => {
+    const server = net.createServer();
+    const order: string[] = [];
+    const closed = once(server, "close");
+    // From the 'listening' callback, a tick as in Node, not a promise job
+    // (whose own promise jobs would run before any tick).
+    server.listen(0, "127.0.0.1", () => {
+      server.on("close", () => order.push("close"));
+      server.close(() => order.push("close callback"));
+      process.nextTick(() => order.push("tick"));
+      queueMicrotask(() => order.push("promise job"));
+    });
+    await closed;
+    await new Promise((r) => setImmediate(r));
+    // Node queues 'close' with process.nextTick inside close(); on Bun a
+    // tick queued from a promise job would wait for the next I/O callback,
+    // so a client socket's EOF processed meanwhile came first (supertest).
+    assert.deepEqual(order, ["close", "close callback", "tick", "promise job"]);
+  },
+);
 
 test("net.Server.close() when not listening passes ERR_SERVER_NOT_RUNNING", async () => {
   const server = net.createServer();
