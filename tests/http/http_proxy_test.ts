@@ -262,6 +262,28 @@ test("http-proxy: response headers, 'proxyReq' and 'proxyRes' rewriting, as on N
   );
 });
 
+test("http-proxy: odd backend answers reach the client as on Node", async () => {
+  const get = (path: string) => sameAsNode(`GET ${path} HTTP/1.1\r\n${close}\r\n`);
+  // HTTP/1.0 without a length: the body ran until the backend closed.
+  assert.match(await get("/raw/x/http10"), /chunked\r\n\r\n11\r\nbody until close\n\r\n0\r\n\r\n$/);
+  // Node's rules for repeated fields, as 'headers' gives them to http-proxy.
+  assert.match(
+    await get("/raw/x/fields"),
+    /^HTTP\/1\.1 299 Odd Reason\r\nx-dup: one, two\r\nset-cookie: a=1\r\nset-cookie: b=2\r\nx-padded: spaced out\r\nx-empty: \r\ncontent-type: text\/plain\r\ncontent-length: 3\r\n/,
+  );
+  // preserveHeaderKeyCase reads 'rawHeaders': the last casing of a name wins.
+  assert.match(await get("/rawcase/x/fields"), /\r\nSET-COOKIE: a=1\r\nSET-COOKIE: b=2\r\n/);
+  assert.match(
+    await get("/raw/x/trailers"),
+    /\r\ntrailer: X-Sum\r\n[^]*\r\n\r\n3\r\nabc\r\n0\r\n\r\n$/,
+  );
+  assert.match(
+    await get("/rawcase/x/notModified"),
+    /^HTTP\/1\.1 304 Not Modified\r\nETag: "v1"\r\n/,
+  );
+  assert.match(await get("/raw/x/noContent"), /^HTTP\/1\.1 204 No Content\r\n[^]*\r\n\r\n$/);
+});
+
 test("http-proxy: HTTP/1.0 clients get Node's framing and connection handling", async () => {
   assert.match(
     await sameAsNode("GET /plain/echo HTTP/1.0\r\n\r\n"),
