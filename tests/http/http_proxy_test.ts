@@ -6,9 +6,10 @@
  * the proxy must get the same bytes from both, Date and ports masked:
  * pass-through of sized and chunked bodies streamed both ways, the exact
  * request the proxy's client sends, x-forwarded-* and changeOrigin,
- * hop-by-hop headers, 'proxyReq'/'proxyRes' rewriting, HTTP/1.0, keep-alive
- * on both sides, a backend down, reset mid-body or too slow
- * (`proxyTimeout`), a proxied WebSocket, and `selfHandleResponse`.
+ * hop-by-hop headers, 'proxyReq'/'proxyRes' rewriting, odd backend answers,
+ * HTTP/1.0, keep-alive on both sides, `Expect: 100-continue`, a client
+ * going away, a backend down, reset or too slow (`proxyTimeout`, before and
+ * mid-body), a proxied WebSocket, and `selfHandleResponse`.
  *
  * @module
  */
@@ -335,6 +336,11 @@ test("http-proxy: a backend down, reset or too slow is answered as on Node", asy
   assert.match(
     await sameAsNode(`GET /plain/reset HTTP/1.1\r\n${close}\r\n`),
     /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 100\r\n[^]*\r\n\r\nonly part of it\n$/,
+  );
+  // Timed out mid-body: the response that began is cut off.
+  assert.match(
+    await sameAsNode(`GET /timeout/stall HTTP/1.1\r\nHost: localhost\r\n\r\n`),
+    /^HTTP\/1\.1 200 OK\r\n[^]*content-length: 100\r\n[^]*\r\n\r\nstalled after this\n$/,
   );
   assert.match(
     await sameAsNode(`GET /timeout/hang HTTP/1.1\r\n${close}\r\n`),
