@@ -439,6 +439,36 @@ test("http-proxy: a WebSocket upgrade is proxied to ws and frames echo as on Nod
   );
 });
 
+test("http-proxy: its own events come in Node's order", async () => {
+  await sameAsNode(`GET /plain/echo/traced HTTP/1.1\r\n${close}\r\n`);
+  await sameAsNode(`GET /down/echo/traced HTTP/1.1\r\n${close}\r\n`);
+  await sameAsNode(`GET /timeout/hang/traced HTTP/1.1\r\n${close}\r\n`);
+  await sameAsNode(async (client) => {
+    client.write(upgrade("/plain/traced"));
+    await client.until((t) => t.includes("hello /plain/traced -"));
+    client.write(frame(8, Uint8Array.of(0x03, 0xe8)));
+  });
+  const log = await events(13);
+  assert.deepEqual(JSON.parse(log.slice(log.indexOf("\r\n\r\n") + 4)), {
+    proxy: [
+      "start /plain/echo/traced",
+      "proxyReq /plain/echo/traced",
+      "proxyRes 200 /plain/echo/traced",
+      "end /plain/echo/traced",
+      "start /down/echo/traced",
+      "proxyReq /down/echo/traced",
+      "error ECONNREFUSED /down/echo/traced",
+      "start /timeout/hang/traced",
+      "proxyReq /timeout/hang/traced",
+      "error ECONNRESET /timeout/hang/traced",
+      "proxyReqWs /plain/traced",
+      "open /plain/traced",
+      "close /plain/traced",
+    ],
+    backend: [],
+  });
+});
+
 test("http-proxy: selfHandleResponse leaves the answer to 'proxyRes' as on Node", async () => {
   assert.match(
     await sameAsNode(`POST /self/sized HTTP/1.1\r\n${close}Content-Length: 5\r\n\r\nhello`),
