@@ -20,7 +20,8 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { bundle, onThisRuntime } from "../_util/bundle.ts";
 
-const app = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "supertest_app.cjs");
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
+const app = join(fixtures, "supertest_app.cjs");
 
 /**
  * Runs the suite; it must exit by itself, with status 0. It takes well under
@@ -31,7 +32,7 @@ function run(cmd: string, args: string[]): Record<string, unknown>[] {
   const result = spawnSync(cmd, args, {
     encoding: "utf8",
     timeout: 4_500,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", FIXTURE_DIR: fixtures },
   });
   assert.equal(result.signal, null, `${cmd} did not exit by itself: ${result.stdout}`);
   assert.equal(result.status, 0, `${cmd} ${args.join(" ")}: ${result.stderr}`);
@@ -65,7 +66,7 @@ test("supertest: a suite over Express reports as on Node, and the program exits"
 
     assert.deepEqual(ours, node);
     // What the lines say, so that a fixture gone wrong on both cannot pass.
-    assert.equal(ours.length, 42);
+    assert.equal(ours.length, 45);
     assert.deepEqual(find(ours, "json").body, { hello: "world", list: [1, 2, 3] });
     assert.equal(find(ours, "json").listening, false);
     assert.deepEqual(find(ours, "redirects followed").redirects, [
@@ -89,6 +90,8 @@ test("supertest: a suite over Express reports as on Node, and the program exits"
       (find(ours, "keep-alive agent again").headers as Record<string, string>).connection,
       "keep-alive",
     );
+    assert.equal(find(ours, "retried").text, "third time lucky");
+    assert.equal(find(ours, "retries run out").text, "attempt 2");
     assert.equal(find(ours, "500").status, 500);
     assert.deepEqual(find(ours, "expect status fails").error, {
       name: "Error",
