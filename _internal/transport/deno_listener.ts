@@ -24,22 +24,34 @@ export class DenoListener implements ListenerHandle {
     this.#listener = listener;
     this.#tcp = path === null;
     this.#path = path;
+    takeReserve();
     // The loop's first accept settles on a later turn at the earliest, so
     // the caller sets onconnection before any connection can arrive.
     this.#acceptLoop();
   }
 
   async #acceptLoop(): Promise<void> {
+    // An accept already under way, left by #dropWaiting.
+    let pending: Promise<Deno.Conn> | null = null;
     try {
       while (!this.#closed) {
         let conn: Deno.Conn;
         try {
-          conn = await this.#listener.accept();
+          conn = await (pending ?? this.#listener.accept());
+          pending = null;
         } catch (err) {
+          pending = null;
           if (this.#closed) break;
           const e = toTransportError(err, "accept");
           // The peer gave up while queued: the listener itself is fine.
           if (e.code === "ECONNABORTED") continue;
+          if (e.code === "EMFILE" || e.code === "ENFILE") {
+            const dropped = await this.#dropWaiting();
+            if (dropped !== null) {
+              pending = dropped.next;
+              continue;
+            }
+          }
           this.onconnection?.(e, null);
           break;
         }
@@ -53,6 +65,39 @@ export class DenoListener implements ListenerHandle {
       this.#stopped = true;
       this.#notifyFree();
     }
+  }
+
+  /**
+   * Out of descriptors, as libuv does: lets the reserve go, accepts each
+   * connection already waiting and closes it at once, then takes the
+   * reserve back. The peers see their connections end; the server emits no
+   * error and serves again once descriptors are free. Linux fails accept()
+   * with EMFILE before it looks at the queue, so the error does not mean a
+   * connection waits: one accepted before a macrotask passes was waiting,
+   * and the accept still pending then is the loop's next one. Null without
+   * a reserve.
+   */
+  async #dropWaiting(): Promise<{ next: Promise<Deno.Conn> } | null> {
+    while (reserve !== null) {
+      closeQuietly(reserve);
+      reserve = null;
+      // Deno tries an accept at once: a waiting connection takes the freed
+      // descriptor now; else the reserve takes it back before other code
+      // (a connect of this process) can.
+      const next = this.#listener.accept();
+      takeReserve();
+      let waiting: Deno.Conn | undefined;
+      try {
+        waiting = await Promise.race([next, nextMacrotask()]);
+      } catch {
+        // Closed meanwhile: the loop's await of `next` tells it.
+        waiting = undefined;
+      }
+      if (waiting === undefined) return { next };
+      closeQuietly(waiting);
+      takeReserve();
+    }
+    return null;
   }
 
   #deliver(handle: DenoConnection): void {
@@ -117,6 +162,29 @@ export class DenoListener implements ListenerHandle {
     queueMicrotask(() => {
       for (const done of waiting) done();
     });
+  }
+}
+
+/**
+ * One descriptor held for the whole process (libuv holds one per loop), so
+ * that accept() failing with EMFILE or ENFILE can still take the waiting
+ * connection off the queue and close it. Opened only where reading
+ * /dev/null is granted already: never a permission prompt.
+ */
+let reserve: Deno.FsFile | null = null;
+
+function nextMacrotask(): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), 0));
+}
+
+function takeReserve(): void {
+  if (reserve !== null) return;
+  try {
+    if (Deno.permissions.querySync({ name: "read", path: "/dev/null" }).state !== "granted") return;
+    // An open file with no pending operation does not hold the process.
+    reserve = Deno.openSync("/dev/null");
+  } catch {
+    // No /dev/null, or no descriptor left: EMFILE then reaches the server.
   }
 }
 
