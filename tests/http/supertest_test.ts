@@ -6,7 +6,11 @@
  * in-process on the current runtime; Node runs the same file with its own
  * modules. Every case's outcome (status, headers, body, error, whether the
  * server is still listening) must match Node's line for line, the requests
- * a raw server receives too, and the program must exit by itself.
+ * a raw server receives too, and the program must exit by itself: JSON,
+ * text, redirects, streamed and binary bodies, JSON/form/text uploads,
+ * multipart fields and files, agent cookies, keep-alive agents, timeouts,
+ * retries, error statuses, failed expectations, a server shared by
+ * concurrent requests, promises and pipes, a refused connection.
  *
  * @module
  */
