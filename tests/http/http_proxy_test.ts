@@ -7,9 +7,10 @@
  * pass-through of sized and chunked bodies streamed both ways, the exact
  * request the proxy's client sends, x-forwarded-* and changeOrigin,
  * hop-by-hop headers, 'proxyReq'/'proxyRes' rewriting, odd backend answers,
- * HTTP/1.0, keep-alive on both sides, `Expect: 100-continue`, a client
- * going away, a backend down, reset or too slow (`proxyTimeout`, before and
- * mid-body), a proxied WebSocket, and `selfHandleResponse`.
+ * redirects followed by follow-redirects, HTTP/1.0, keep-alive on both
+ * sides, `Expect: 100-continue`, a client going away, a backend down, reset
+ * or too slow (`proxyTimeout`, before and mid-body), a proxied WebSocket,
+ * `selfHandleResponse`, and the order of http-proxy's own events.
  *
  * @module
  */
@@ -301,6 +302,26 @@ test("http-proxy: odd backend answers reach the client as on Node", async () => 
     /^HTTP\/1\.1 304 Not Modified\r\nETag: "v1"\r\n/,
   );
   assert.match(await get("/raw/x/noContent"), /^HTTP\/1\.1 204 No Content\r\n[^]*\r\n\r\n$/);
+});
+
+test("http-proxy: followRedirects (follow-redirects) follows as on Node, bodies re-sent", async () => {
+  // 301 to a relative, then an absolute Location: the backend sees only the last request.
+  assert.match(
+    await sameAsNode(`GET /follow/moved HTTP/1.1\r\n${close}\r\n`),
+    /\{"method":"GET","url":"\/follow\/echo\?arrived","version":"1\.1","rawHeaders":\["connection","close","Host","127\.0\.0\.1:BACKD"\]\}\n\r\n0\r\n\r\n$/,
+  );
+  // 307s keep the method, and follow-redirects sends the buffered body again.
+  assert.match(
+    await sameAsNode(`POST /follow/moved HTTP/1.1\r\n${close}Content-Length: 5\r\n\r\nhello`),
+    /"url":"\/follow\/echo\?arrived","version":"1\.1","rawHeaders":\["content-length","5",[^]*\n\r\n5\r\nhello\r\n0\r\n\r\n$/,
+  );
+  assert.match(
+    await sameAsNode(
+      `POST /follow/moved HTTP/1.1\r\n${close}Transfer-Encoding: chunked\r\n\r\n` +
+        "5\r\nhello\r\n0\r\n\r\n",
+    ),
+    /"rawHeaders":\["transfer-encoding","chunked",[^]*\n\r\n5\r\nhello\r\n0\r\n\r\n$/,
+  );
 });
 
 test("http-proxy: HTTP/1.0 clients get Node's framing and connection handling", async () => {
