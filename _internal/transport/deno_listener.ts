@@ -6,6 +6,28 @@
 import type { ConnectionHandle, ListenerHandle, NetAddress, TransportError } from "./types.ts";
 import { closeQuietly, DenoConnection, toAddress } from "./deno_conn.ts";
 import { toTransportError } from "./deno_errors.ts";
+import { setTimeout as setNodeTimeout } from "node:timers";
+
+/**
+ * Accept errors that concern one connection, not the listener: the peer
+ * reset or gave up while the connection waited in the backlog. Deno reads
+ * the new socket's addresses inside its accept, so such a connection fails
+ * the accept itself (ENOTCONN from getpeername); libuv would hand it over
+ * and let its first read or write fail. Either way it is gone.
+ */
+const kPeerGone = new Set(["ENOTCONN", "ECONNRESET", "ECONNABORTED"]);
+/**
+ * Out of descriptors. libuv sheds the waiting connections then, with a
+ * descriptor it keeps in reserve, and reports nothing: a Node server without
+ * an 'error' listener lives on. Deno's accept cannot tell whether a
+ * connection waits without taking it, and taking one that came after the
+ * descriptors were freed would drop a good connection, so here they wait
+ * for a descriptor (their clients may time out). Not reported either.
+ */
+const kOutOfDescriptors = new Set(["EMFILE", "ENFILE"]);
+/** After an accept error, the next accept waits this long, doubling. */
+const kRetryMinMs = 10;
+const kRetryMaxMs = 1000;
 
 /** A listening Deno socket that accepts until closed. */
 export class DenoListener implements ListenerHandle {
@@ -16,6 +38,7 @@ export class DenoListener implements ListenerHandle {
   #tcp: boolean;
   #path: string | null;
   #closed = false;
+  #refed = true;
   #stopped = false;
   #whenFree: (() => void)[] | null = null;
 
@@ -24,37 +47,32 @@ export class DenoListener implements ListenerHandle {
     this.#listener = listener;
     this.#tcp = path === null;
     this.#path = path;
-    takeReserve();
     // The loop's first accept settles on a later turn at the earliest, so
     // the caller sets onconnection before any connection can arrive.
     this.#acceptLoop();
   }
 
   async #acceptLoop(): Promise<void> {
-    // An accept already under way, left by #dropWaiting.
-    let pending: Promise<Deno.Conn> | null = null;
+    let retryMs = kRetryMinMs;
     try {
       while (!this.#closed) {
         let conn: Deno.Conn;
         try {
-          conn = await (pending ?? this.#listener.accept());
-          pending = null;
+          conn = await this.#listener.accept();
         } catch (err) {
-          pending = null;
           if (this.#closed) break;
           const e = toTransportError(err, "accept");
-          // The peer gave up while queued: the listener itself is fine.
-          if (e.code === "ECONNABORTED") continue;
-          if (e.code === "EMFILE" || e.code === "ENFILE") {
-            const dropped = await this.#dropWaiting();
-            if (dropped !== null) {
-              pending = dropped.next;
-              continue;
-            }
-          }
-          this.onconnection?.(e, null);
-          break;
+          if (kPeerGone.has(e.code)) continue;
+          // A closed resource ends the loop. Anything else leaves the
+          // listener accepting, as libuv's does, after a wait that keeps a
+          // lasting failure from spinning.
+          if (e.code === "EBADF") break;
+          if (!kOutOfDescriptors.has(e.code)) this.#report(e);
+          await this.#pause(retryMs);
+          retryMs = Math.min(retryMs * 2, kRetryMaxMs);
+          continue;
         }
+        retryMs = kRetryMinMs;
         if (this.#closed) {
           closeQuietly(conn);
           break;
@@ -67,37 +85,23 @@ export class DenoListener implements ListenerHandle {
     }
   }
 
-  /**
-   * Out of descriptors, as libuv does: lets the reserve go, accepts each
-   * connection already waiting and closes it at once, then takes the
-   * reserve back. The peers see their connections end; the server emits no
-   * error and serves again once descriptors are free. Linux fails accept()
-   * with EMFILE before it looks at the queue, so the error does not mean a
-   * connection waits: one accepted before a macrotask passes was waiting,
-   * and the accept still pending then is the loop's next one. Null without
-   * a reserve.
-   */
-  async #dropWaiting(): Promise<{ next: Promise<Deno.Conn> } | null> {
-    while (reserve !== null) {
-      closeQuietly(reserve);
-      reserve = null;
-      // Deno tries an accept at once: a waiting connection takes the freed
-      // descriptor now; else the reserve takes it back before other code
-      // (a connect of this process) can.
-      const next = this.#listener.accept();
-      takeReserve();
-      let waiting: Deno.Conn | undefined;
-      try {
-        waiting = await Promise.race([next, nextMacrotask()]);
-      } catch {
-        // Closed meanwhile: the loop's await of `next` tells it.
-        waiting = undefined;
-      }
-      if (waiting === undefined) return { next };
-      closeQuietly(waiting);
-      takeReserve();
+  #report(err: TransportError): void {
+    try {
+      this.onconnection?.(err, null);
+    } catch (thrown) {
+      // An 'error' without a listener: the caller's uncaught exception.
+      queueMicrotask(() => {
+        throw thrown;
+      });
     }
-    return null;
+  }
+
+  /** Waits `ms`, holding the process open only while the listener does. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setNodeTimeout(resolve, ms);
+      if (!this.#refed) timer.unref();
+    });
   }
 
   #deliver(handle: DenoConnection): void {
@@ -119,10 +123,12 @@ export class DenoListener implements ListenerHandle {
   }
 
   ref(): void {
+    this.#refed = true;
     if (!this.#closed) this.#listener.ref();
   }
 
   unref(): void {
+    this.#refed = false;
     if (!this.#closed) this.#listener.unref();
   }
 
@@ -162,29 +168,6 @@ export class DenoListener implements ListenerHandle {
     queueMicrotask(() => {
       for (const done of waiting) done();
     });
-  }
-}
-
-/**
- * One descriptor held for the whole process (libuv holds one per loop), so
- * that accept() failing with EMFILE or ENFILE can still take the waiting
- * connection off the queue and close it. Opened only where reading
- * /dev/null is granted already: never a permission prompt.
- */
-let reserve: Deno.FsFile | null = null;
-
-function nextMacrotask(): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), 0));
-}
-
-function takeReserve(): void {
-  if (reserve !== null) return;
-  try {
-    if (Deno.permissions.querySync({ name: "read", path: "/dev/null" }).state !== "granted") return;
-    // An open file with no pending operation does not hold the process.
-    reserve = Deno.openSync("/dev/null");
-  } catch {
-    // No /dev/null, or no descriptor left: EMFILE then reaches the server.
   }
 }
 

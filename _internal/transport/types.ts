@@ -110,7 +110,10 @@ export interface ConnectionHandle {
 export interface ListenerHandle {
   /**
    * Node's name and shape: receives each accepted connection (reading not
-   * yet started), or a fatal accept error. The listener calls it as a method
+   * yet started), or an accept error, after which the listener goes on
+   * accepting, as libuv's does. Neither a connection its peer reset before
+   * the accept (dropped) nor running out of descriptors (the waiting
+   * connections are shed, or wait) is reported. The listener calls it as a method
    * looked up at call time, so code that replaces `server._handle.onconnection`
    * (as Node's own tests do) is honoured.
    */
