@@ -6,7 +6,7 @@
  */
 import dns from "node:dns";
 import process from "node:process";
-import { clearTimeout, setTimeout } from "node:timers";
+import { clearTimeout, setImmediate, setTimeout } from "node:timers";
 import type { ConnectableHandle, TransportError } from "../transport/types.ts";
 import { transport } from "../transport/select.ts";
 import {
@@ -144,10 +144,11 @@ function lookupAndConnect(socket: Socket, options: AnyOptions): void {
     dnsOptions.hints = dns.ADDRCONFIG;
   }
   socket._host = host;
-  const lookup = options.lookup || dns.lookup;
+  const chosen = options.lookup || dns.lookup;
+  const lookup = chosen === runtimeLookup ? lookupAfterTicks : chosen;
   // Node's own dns.lookup rejects a bad family synchronously, and so the
   // connect call throws; Bun's words it differently, so ours speaks for it.
-  if (lookup === runtimeLookup && dnsOptions.family != null) {
+  if (chosen === runtimeLookup && dnsOptions.family != null) {
     validateOneOf(dnsOptions.family, "options.family", [0, 4, 6]);
   }
   if (dnsOptions.family !== 4 && dnsOptions.family !== 6 && !localAddress && autoSelectFamily) {
@@ -177,6 +178,31 @@ function lookupAndConnect(socket: Socket, options: AnyOptions): void {
 
 /** The runtime's dns.lookup as loaded: the one whose checks we stand in for. */
 const runtimeLookup = dns.lookup;
+
+/**
+ * The runtime's dns.lookup, answering no earlier than this turn's check
+ * phase. Node's answers from libuv's thread pool, so 'lookup' always follows
+ * the tick work queued with the connect: http's 'socket' event, whose
+ * listeners (got's timings) then watch for 'lookup'. Deno's can answer a name
+ * it resolved before from a microtask, ahead of that work. A lookup the user
+ * supplies, or a patched dns.lookup, answers when it does, as in Node.
+ */
+function lookupAfterTicks(
+  host: string,
+  options: AnyOptions,
+  callback: (...result: unknown[]) => void,
+): void {
+  let early: unknown[] | null = null;
+  let waited = false;
+  setImmediate(() => {
+    waited = true;
+    if (early !== null) callback(...early);
+  });
+  runtimeLookup(host, options, (...result: unknown[]) => {
+    if (waited) callback(...result);
+    else early = result;
+  });
+}
 
 function socketToDnsFamily(family: unknown): number {
   switch (family) {

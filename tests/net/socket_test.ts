@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { once } from "node:events";
 import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
@@ -350,6 +351,30 @@ test("net.Socket 'lookup' is emitted when connecting by name", async () => {
     await once(client, "connect");
     client.resume();
     await once(client, "close");
+  } finally {
+    await closeServer(server);
+  }
+});
+
+test("net.Socket 'lookup' follows the tick work queued with connect(), as Node's thread-pool lookup does", async () => {
+  // http's 'socket' event is such tick work, and its listeners (got's
+  // timings among them) watch the socket for 'lookup'. A runtime may answer
+  // a name it resolved before from a microtask, so resolve it several times,
+  // with family autoselection (all addresses) and without.
+  const server = net.createServer((s) => s.end());
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    for (let i = 0; i < 8; i++) {
+      const order: string[] = [];
+      const client = net.connect({ port, host: "localhost", autoSelectFamily: i % 2 === 0 });
+      const closed = once(client, "close");
+      process.nextTick(() => order.push("tick"));
+      client.once("lookup", () => order.push("lookup"));
+      client.once("connect", () => order.push("connect"));
+      client.resume();
+      await closed;
+      assert.deepEqual(order, ["tick", "lookup", "connect"], `connect #${i}`);
+    }
   } finally {
     await closeServer(server);
   }
