@@ -132,10 +132,18 @@ export class ClientParser {
 
   onMessageComplete(trailers: string[]): void {
     const res = this.incoming;
-    if (res === null) return;
-    if (trailers.length > 0) res.rawTrailers = trailers;
-    res.complete = true;
-    if (!isInformational(res.statusCode ?? 0)) res.push(null);
+    if (res !== null) {
+      if (trailers.length > 0) res.rawTrailers = trailers;
+      res.complete = true;
+      if (!isInformational(res.statusCode ?? 0)) res.push(null);
+    }
+    // As Node, read on for the next message. A body that filled the
+    // response's buffer paused the socket, and a response that has ended
+    // asks for no more, so on a kept-alive socket the next request's
+    // response would wait unread.
+    this.paused = false;
+    const socket = this.socket;
+    if (socket.readable && !socket.destroyed) socket.resume();
   }
 
   resume(): void {

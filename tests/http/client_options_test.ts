@@ -155,6 +155,63 @@ test("http.ClientRequest reuses one response parser across requests on a kept-al
   }
 });
 
+test("http.ClientRequest reads the next response on a kept-alive socket that a whole body left paused", async () => {
+  // The body comes in the same chunk as its head, larger than any
+  // response's high-water mark, before anyone reads: the socket is paused
+  // for it while the message completes. Node then reads on for the next
+  // message; a socket left paused holds the next request's response unread
+  // (got's retry after a large download hung so on Bun).
+  const body = "x".repeat(256 * 1024);
+  const streams: Duplex[] = [];
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  agent.createConnection = () => {
+    const stream = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        if (chunk.includes("\r\n\r\n")) {
+          this.push(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+        }
+        done();
+      },
+    });
+    // What the agent calls on a socket it keeps.
+    Object.assign(stream, {
+      setKeepAlive() {},
+      setNoDelay() {},
+      setTimeout() {},
+      ref() {},
+      unref() {},
+    });
+    streams.push(stream);
+    return stream as unknown as Socket;
+  };
+  let hung: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const lengths: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const req = http.get({ host: "x.test", path: `/${i}`, agent });
+      // Awaited, the response is seen after its whole body was pushed.
+      const [res] = await Promise.race([
+        once(req, "response"),
+        new Promise<never>((_, reject) => {
+          hung = setTimeout(() => reject(new Error(`response ${i} was never read`)), 5000);
+        }),
+      ]);
+      clearTimeout(hung);
+      let length = 0;
+      res.on("data", (chunk: Buffer) => length += chunk.length);
+      await once(res, "end");
+      lengths.push(length);
+      assert.equal(streams[0].isPaused(), false, `after response ${i}`);
+    }
+    assert.deepEqual(lengths, [body.length, body.length]);
+    assert.equal(streams.length, 1);
+  } finally {
+    clearTimeout(hung);
+    agent.destroy();
+  }
+});
+
 test("http.ClientRequest.abort() reports the error its socket was destroyed with", async () => {
   const req = http.get({
     createConnection() {
