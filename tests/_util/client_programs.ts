@@ -1,0 +1,110 @@
+/**
+ * Client-library fixtures (tests/http/fixtures/*_client.*) run against the
+ * reference servers of tests/http/fixtures/client_servers.cjs, which always
+ * run on the machine's Node: the fixture bundled onto this library on the
+ * current runtime, and the same file unbundled on Node, each against servers
+ * of its own (some routes count requests). Each prints one JSON line per
+ * step; the two runs must print the same.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { bundle, listeningPorts, onThisRuntime, type Program, start, stop } from "./bundle.ts";
+
+const servers = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "http",
+  "fixtures",
+  "client_servers.cjs",
+);
+
+/** What one run of a fixture printed: each step's line, by name, and the steps in order. */
+export interface ClientRun {
+  steps: Map<string, Record<string, unknown>>;
+  order: string[];
+}
+
+/** Runs `cmd args` with `env` added until it exits by itself; it must exit 0 within `ms`. */
+function runToExit(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  ms: number,
+): Promise<string> {
+  const child = spawn(cmd, args, {
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => out += d);
+  child.stderr.on("data", (d) => err += d);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), ms);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else {
+        const why = signal ? `killed after ${ms} ms (it did not exit by itself)` : `exit ${code}`;
+        reject(new Error(`${cmd} ${args.join(" ")}: ${why}\n${err}\nprinted:\n${out}`));
+      }
+    });
+  });
+}
+
+function parse(out: string): ClientRun {
+  const steps = new Map<string, Record<string, unknown>>();
+  const order: string[] = [];
+  for (const line of out.split("\n")) {
+    if (line === "") continue;
+    const { step, ...seen } = JSON.parse(line);
+    assert.ok(!steps.has(step), `step ${step} printed twice`);
+    steps.set(step, seen);
+    order.push(step);
+  }
+  return { steps, order };
+}
+
+/**
+ * Bundles `fixture`, then runs it on the current runtime and unbundled on
+ * Node at once, each against its own servers (on Node), and returns what
+ * each printed. Both must exit by themselves, with status 0, within `ms`.
+ */
+export async function runClientBesideNode(
+  fixture: string,
+  ms = 30_000,
+): Promise<{ ours: ClientRun; node: ClientRun }> {
+  const dir = mkdtempSync(join(tmpdir(), "node-http-client-"));
+  const started: Program[] = [];
+  try {
+    const bundled = join(dir, basename(fixture));
+    bundle(fixture, bundled);
+    for (let i = 0; i < 2; i++) {
+      started.push(await start("node", [servers], {}, /listening \d+ \d+ \d+\n/));
+    }
+    const [forOurs, forNode] = started.map((p) => listeningPorts(p).join(" "));
+    const [ours, node] = await Promise.all([
+      runToExit(...onThisRuntime(bundled), { PORTS: forOurs }, ms),
+      runToExit("node", [fixture], { PORTS: forNode }, ms),
+    ]);
+    return { ours: parse(ours), node: parse(node) };
+  } finally {
+    await Promise.all(started.map(stop));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Asserts that `ours` printed what `node` did for each of `steps` (all of Node's, if none). */
+export function sameSteps(ours: ClientRun, node: ClientRun, steps = node.order): void {
+  for (const step of steps) {
+    assert.ok(node.steps.has(step), `Node's run printed no step ${step}`);
+    assert.deepEqual(ours.steps.get(step), node.steps.get(step), `step "${step}"`);
+  }
+}
