@@ -1,0 +1,126 @@
+/**
+ * axios 1.x, unchanged, as a client over this library: fixtures/axios_client.cjs
+ * is bundled by scripts/bundle.mjs, so that axios's http adapter and the
+ * follow-redirects package it uses get this library's `http`, and runs on
+ * the current runtime; Node runs the same file with its own http. Both talk
+ * to reference servers on Node (fixtures/client_servers.cjs), and every
+ * step must come out as on Node: the exact request bytes a raw server
+ * received (JSON, strings, buffers, streamed uploads of unknown length in
+ * chunks, urlencoded and multipart forms, requests after 303 and 307
+ * redirects), and what axios reports (status, headers, data, error name,
+ * code and message) for redirects, gzip/deflate/br bodies, HEAD, 204/304,
+ * large bodies, maxContentLength/maxBodyLength, timeouts, aborts
+ * mid-response, a reset mid-body, ECONNREFUSED, keep-alive socket reuse and
+ * socket events. Both programs must exit by themselves.
+ *
+ * @module
+ */
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type ClientRun, runClientBesideNode, sameSteps } from "../_util/client_programs.ts";
+
+const fixture = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "axios_client.cjs");
+
+let ours: ClientRun;
+let node: ClientRun;
+
+before(async () => {
+  ({ ours, node } = await runClientBesideNode(fixture));
+});
+
+/** The JSON a step printed, on this runtime. */
+function step(name: string): Record<string, unknown> {
+  const seen = ours.steps.get(name);
+  assert.ok(seen, `no step "${name}"`);
+  return seen;
+}
+
+/** The request bytes the capture server answered a step with. */
+function wire(name: string): string {
+  return (step(name).data as { raw: string }).raw;
+}
+
+function error(name: string): Record<string, unknown> {
+  return step(name).error as Record<string, unknown>;
+}
+
+test("axios: the bundle's requests went through this library's sockets, Node's through its own", () => {
+  assert.deepEqual(node.steps.get("handles"), { handles: ["TCP"] });
+  const { handles } = step("handles") as { handles: string[] };
+  assert.equal(handles.length, 1);
+  assert.match(handles[0], /^(Deno|Bun)\w*(Connection|Handle)$/);
+});
+
+test("axios: every step prints what it prints on Node, in the same order", () => {
+  assert.deepEqual(ours.order, node.order);
+  sameSteps(ours, node, node.order.filter((s) => s !== "handles"));
+});
+
+test("axios: request bodies go out as on Node (JSON, buffers, chunked streams, forms)", () => {
+  assert.match(wire("post json (wire)"), /Content-Length: 15\r\n[^]*\r\n\r\n\{"a":1,"b":"x"\}$/);
+  assert.match(
+    wire("stream upload, unknown length (wire)"),
+    /Transfer-Encoding: chunked\r\n\r\n6\r\nfirst,\r\n7\r\nsecond,\r\n5\r\nthird\r\n0\r\n\r\n$/,
+  );
+  assert.match(
+    wire("stream upload, known length (wire)"),
+    /Content-Length: 8\r\n[^]*\r\n01234567$/,
+  );
+  assert.match(wire("urlencoded (wire)"), /\r\n\r\na=1&b=two\+words%26more$/);
+  assert.match(
+    wire("multipart postForm (wire)"),
+    /boundary=--BOUNDARY\r\n[^]*name="n"\r\n\r\n7\r\n/,
+  );
+  assert.match(wire("303 after POST becomes GET (wire)"), /^GET \/after HTTP\/1\.1\r\n/);
+  assert.doesNotMatch(wire("303 after POST becomes GET (wire)"), /Content-Length/);
+  assert.match(wire("307 after POST keeps the body (wire)"), /^POST \/after [^]*\{"keep":"me"\}$/);
+  const { a, b } = step("keep-alive wire") as Record<string, { conn: number; nth: number }>;
+  assert.deepEqual([a.conn === b.conn, a.nth, b.nth], [true, 1, 2]);
+});
+
+test("axios: redirects, decompression and bodies read as on Node", () => {
+  assert.equal(step("redirect chain").url, "http://127.0.0.1:HTTP/json");
+  assert.equal(error("too many redirects").code, "ERR_FR_TOO_MANY_REDIRECTS");
+  for (const encoding of ["gzip", "deflate", "br", "gzip-chunked"]) {
+    assert.match(step(`decompress ${encoding}`).data as string, /^9200 hello compressed world/);
+  }
+  assert.equal(error("bad gzip").code, "Z_DATA_ERROR");
+  assert.equal(step("HEAD").data, "");
+  assert.equal(step("204").status, 204);
+  assert.equal(step("304 accepted").status, 304);
+  assert.match(step("large-chunked").data as string, /^4194304 a117/);
+  assert.equal(step("large as a stream").data, 4194304);
+});
+
+test("axios: limits, timeouts, aborts, resets and refused connections fail as on Node", () => {
+  assert.equal(error("maxContentLength").message, "maxContentLength size of 100000 exceeded");
+  assert.equal(error("maxBodyLength").message, "Request body larger than maxBodyLength limit");
+  assert.deepEqual(
+    [error("timeout").code, error("timeout").message],
+    ["ECONNABORTED", "timeout of 80ms exceeded"],
+  );
+  assert.equal(error("timeout, clarified").code, "ETIMEDOUT");
+  assert.equal(error("abort mid-response").code, "ERR_CANCELED");
+  assert.deepEqual(step("abort a streamed response").events, [
+    "data",
+    "error ERR_CANCELED canceled",
+    "close",
+  ]);
+  assert.equal(error("reset mid-body").code, "ECONNRESET");
+  assert.equal(step("reset mid-body, streamed").bytes, 1000);
+  assert.equal(error("ECONNREFUSED").message, "connect ECONNREFUSED 127.0.0.1:REFUSED");
+});
+
+test("axios: keep-alive agents reuse sockets as on Node, and sockets emit Node's events", () => {
+  assert.deepEqual(step("keep-alive agent reuses one socket"), {
+    conns: [0, 0, 0, 0, 0],
+    sockets: 1,
+  });
+  assert.deepEqual(step("agent without keep-alive"), { distinct: 3, sockets: 3 });
+  assert.deepEqual(step("socket events").events, [
+    ["connect", "ready", "close"],
+    ["lookup", "connect", "ready", "close"],
+  ]);
+});
