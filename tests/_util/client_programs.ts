@@ -3,8 +3,9 @@
  * reference servers of tests/http/fixtures/client_servers.cjs, which always
  * run on the machine's Node: the fixture bundled onto this library on the
  * current runtime, and the same file unbundled on Node, each against servers
- * of its own (some routes count requests). Each prints one JSON line per
- * step; the two runs must print the same.
+ * of its own (some routes count requests), whose ports it gets in PORTS
+ * ("HTTP CAPTURE REFUSED") and Unix socket in SOCKET. Each prints one JSON
+ * line per step; the two runs must print the same.
  *
  * @module
  */
@@ -89,10 +90,13 @@ export async function runClientBesideNode(
     for (let i = 0; i < 2; i++) {
       started.push(await start("node", [servers], {}, /listening \d+ \d+ \d+\n/));
     }
-    const [forOurs, forNode] = started.map((p) => listeningPorts(p).join(" "));
+    const [forOurs, forNode] = started.map((p) => ({
+      PORTS: listeningPorts(p).join(" "),
+      SOCKET: /^socket (.+)$/m.exec(p.stdout())![1],
+    }));
     const [ours, node] = await Promise.all([
-      runToExit(...onThisRuntime(bundled), { PORTS: forOurs }, ms),
-      runToExit("node", [fixture], { PORTS: forNode }, ms),
+      runToExit(...onThisRuntime(bundled), forOurs, ms),
+      runToExit("node", [fixture], forNode, ms),
     ]);
     return { ours: parse(ours), node: parse(node) };
   } finally {

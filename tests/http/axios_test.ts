@@ -11,7 +11,9 @@
  * code and message) for redirects, gzip/deflate/br bodies, HEAD, 204/304,
  * large bodies, maxContentLength/maxBodyLength, timeouts, aborts
  * mid-response, a reset mid-body, ECONNREFUSED, keep-alive socket reuse and
- * socket events. Both programs must exit by themselves.
+ * socket events, Unix sockets, a proxy, cookies and repeated headers,
+ * trailers, 103 Early Hints and large uploads. Both programs must exit by
+ * themselves.
  *
  * @module
  */
@@ -76,6 +78,14 @@ test("axios: request bodies go out as on Node (JSON, buffers, chunked streams, f
   assert.match(wire("303 after POST becomes GET (wire)"), /^GET \/after HTTP\/1\.1\r\n/);
   assert.doesNotMatch(wire("303 after POST becomes GET (wire)"), /Content-Length/);
   assert.match(wire("307 after POST keeps the body (wire)"), /^POST \/after [^]*\{"keep":"me"\}$/);
+  assert.match(
+    wire("through a proxy (wire)"),
+    /^GET http:\/\/example\.test\/path\?q=1 HTTP\/1\.1\r\n[^]*Proxy-Authorization: Basic dTpw\r\nhost: example\.test\r\n/,
+  );
+  assert.match(
+    wire("repeated request headers (wire)"),
+    /\r\nX-Multi: a\r\nX-Multi: b\r\nX-Empty: \r\n/,
+  );
   const { a, b } = step("keep-alive wire") as Record<string, { conn: number; nth: number }>;
   assert.deepEqual([a.conn === b.conn, a.nth, b.nth], [true, 1, 2]);
 });
@@ -92,6 +102,13 @@ test("axios: redirects, decompression and bodies read as on Node", () => {
   assert.equal(step("304 accepted").status, 304);
   assert.match(step("large-chunked").data as string, /^4194304 a117/);
   assert.equal(step("large as a stream").data, 4194304);
+  assert.equal((step("large upload").data as { length: number }).length, 3 * 1024 * 1024);
+  assert.equal((step("large streamed upload").data as { length: number }).length, 3 * 1024 * 1024);
+  const cookies = step("cookies and repeated response headers").headers as Record<string, unknown>;
+  assert.deepEqual(cookies["set-cookie"], ["a=1; Path=/", "b=2; HttpOnly"]);
+  assert.equal(step("trailers").data, "with trailers");
+  assert.deepEqual(step("103 Early Hints first").data, { early: "hints first" });
+  assert.deepEqual(step("unix socket (socketPath)").data, { hello: "world", list: [1, 2, 3] });
 });
 
 test("axios: limits, timeouts, aborts, resets and refused connections fail as on Node", () => {
@@ -119,6 +136,10 @@ test("axios: keep-alive agents reuse sockets as on Node, and sockets emit Node's
     sockets: 1,
   });
   assert.deepEqual(step("agent without keep-alive"), { distinct: 3, sockets: 3 });
+  assert.deepEqual(step("server closes after a response"), {
+    conns: [0, "close", 1, 1],
+    sockets: 2,
+  });
   assert.deepEqual(step("socket events").events, [
     ["connect", "ready", "close"],
     ["lookup", "connect", "ready", "close"],

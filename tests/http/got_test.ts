@@ -11,8 +11,9 @@
  * error name, code, message and event) for redirects, gzip/deflate/br
  * bodies, HEAD, 204/304, large bodies, retries on 5xx, `timeout.request`,
  * `timeout.socket` and `timeout.response`, aborts mid-response, a reset
- * mid-body, ECONNREFUSED, keep-alive socket reuse, `got.stream` piping, and
- * `timings`: which are set, that they come in the order of a request's
+ * mid-body, ECONNREFUSED, keep-alive socket reuse, `got.stream` piping, Unix
+ * sockets, cookies and repeated headers, trailers, 103 Early Hints, cache
+ * revalidation, large uploads, a custom `dnsLookup`, and `timings`: which are set, that they come in the order of a request's
  * life, and the socket events ('lookup', 'connect', 'ready') and request and
  * response events got's timer hooks, in order. Both programs must exit by
  * themselves.
@@ -57,6 +58,7 @@ const eventSteps = [
   "timings and events, POST stream, 127.0.0.1",
   "timings and events, localhost",
   "timings and events, POST stream, localhost",
+  "custom dnsLookup",
 ];
 
 test("got: the bundle's requests went through this library's sockets, Node's through its own", () => {
@@ -103,6 +105,13 @@ test("got: timings are set and ordered, and socket and request events come as on
     "end",
     "request close",
   ]);
+  // A lookup of the caller's own answers when it does, as in Node: here at
+  // once, before the request has its socket, so got's timer sees no 'lookup'.
+  assert.deepEqual((step("custom dnsLookup").log as string[]).slice(0, 3), [
+    "dnsLookup example.test all=true",
+    "socket connecting",
+    "connect",
+  ]);
   assert.equal(step("reused socket timings").ordered, true);
   assert.deepEqual(step("timings on error").set, ["start", "socket", "error"]);
 });
@@ -124,6 +133,10 @@ test("got: request bodies go out as on Node (JSON, buffers, chunked streams, for
   };
   assert.deepEqual(piped.events, ["uploaded 13", "response 200"]);
   assert.match(piped.body.raw, /\r\n\r\n4\r\none \r\n4\r\ntwo \r\n5\r\nthree\r\n0\r\n\r\n$/);
+  assert.match(
+    wire("repeated request headers (wire)"),
+    /\r\nx-multi: a\r\nx-multi: b\r\nx-empty: \r\n/,
+  );
 });
 
 test("got: redirects, decompression, retries and streams read as on Node", () => {
@@ -137,6 +150,28 @@ test("got: redirects, decompression, retries and streams read as on Node", () =>
   assert.equal(error("retries on 5xx, exhausted").retryCount, 2);
   assert.equal(error("no retry for POST").retryCount, 0);
   assert.match(step("got.stream piped into a hash").hash as string, /^a117/);
+  assert.deepEqual(step("server closes after a response").conns, [0, "close", 1, 1]);
+  assert.deepEqual((step("revalidated from the cache").second as unknown[]).slice(0, 2), [
+    200,
+    true,
+  ]);
+  assert.deepEqual(step("trailers").rawTrailers, ["X-Checksum", "abc123"]);
+  assert.deepEqual(step("cookies and repeated response headers").headers, {
+    "set-cookie": ["a=1; Path=/", "b=2; HttpOnly"],
+    "x-dup": "one, two",
+    "content-type": "text/plain",
+    date: "X",
+    connection: "keep-alive",
+    "keep-alive": "timeout=60",
+    "content-length": "7",
+  });
+  assert.equal(step("103 Early Hints first").status, 200);
+  assert.equal(step("unix socket").url, "http://unixSOCKET:/json");
+  assert.equal((step("large upload").body as { length: number }).length, 3 * 1024 * 1024);
+  assert.deepEqual(step("large streamed upload").body, {
+    length: 3 * 1024 * 1024,
+    progress: [3 * 1024 * 1024],
+  });
   assert.deepEqual(step("keep-alive agent reuses one socket").reused, [
     false,
     true,
