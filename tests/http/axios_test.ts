@@ -107,6 +107,12 @@ test("axios: redirects, decompression and bodies read as on Node", () => {
   const cookies = step("cookies and repeated response headers").headers as Record<string, unknown>;
   assert.deepEqual(cookies["set-cookie"], ["a=1; Path=/", "b=2; HttpOnly"]);
   assert.equal(step("trailers").data, "with trailers");
+  const http10 = step("HTTP/1.0 response ended by close");
+  assert.deepEqual([http10.data, http10.again, http10.sockets], [
+    "until the end",
+    "until the end",
+    2,
+  ]);
   assert.deepEqual(step("103 Early Hints first").data, { early: "hints first" });
   assert.deepEqual(step("unix socket (socketPath)").data, { hello: "world", list: [1, 2, 3] });
 });
@@ -120,6 +126,7 @@ test("axios: limits, timeouts, aborts, resets and refused connections fail as on
   );
   assert.equal(error("timeout, clarified").code, "ETIMEDOUT");
   assert.equal(error("abort mid-response").code, "ERR_CANCELED");
+  assert.equal(error("abort mid-upload").code, "ERR_CANCELED");
   assert.deepEqual(step("abort a streamed response").events, [
     "data",
     "error ERR_CANCELED canceled",
@@ -136,6 +143,7 @@ test("axios: keep-alive agents reuse sockets as on Node, and sockets emit Node's
     sockets: 1,
   });
   assert.deepEqual(step("agent without keep-alive"), { distinct: 3, sockets: 3 });
+  assert.deepEqual(step("listeners on a reused socket do not pile up"), { grew: [] });
   assert.deepEqual(step("server closes after a response"), {
     conns: [0, "close", 1, 1],
     sockets: 2,

@@ -156,6 +156,13 @@ test("got: redirects, decompression, retries and streams read as on Node", () =>
     true,
   ]);
   assert.deepEqual(step("trailers").rawTrailers, ["X-Checksum", "abc123"]);
+  const http10 = step("HTTP/1.0 response ended by close");
+  assert.deepEqual([http10.body, http10.again, http10.reused], [
+    "until the end",
+    "until the end",
+    false,
+  ]);
+  assert.deepEqual(step("listeners on a reused socket do not pile up"), { grew: [] });
   assert.deepEqual(step("cookies and repeated response headers").headers, {
     "set-cookie": ["a=1; Path=/", "b=2; HttpOnly"],
     "x-dup": "one, two",
@@ -190,6 +197,7 @@ test("got: timeouts, aborts, resets and refused connections fail as on Node", ()
   }
   assert.equal(error("timeout.socket mid-body").status, 200);
   assert.equal(error("abort mid-response").code, "ERR_ABORTED");
+  assert.equal(error("abort mid-upload").code, "ERR_ABORTED");
   assert.equal(error("reset mid-body").code, "ERR_HTTP_CONTENT_LENGTH_MISMATCH");
   assert.equal(error("ECONNREFUSED").message, "connect ECONNREFUSED 127.0.0.1:REFUSED");
 });
