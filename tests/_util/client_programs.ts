@@ -2,10 +2,10 @@
  * Client-library fixtures (tests/http/fixtures/*_client.*) run against the
  * reference servers of tests/http/fixtures/client_servers.cjs, which always
  * run on the machine's Node: the fixture bundled onto this library on the
- * current runtime, and the same file unbundled on Node, each against servers
- * of its own (some routes count requests), whose ports it gets in PORTS
- * ("HTTP CAPTURE REFUSED") and Unix socket in SOCKET. Each prints one JSON
- * line per step; the two runs must print the same.
+ * current runtime, and the same file unbundled on Node, each against a set
+ * of servers of its own (some routes count requests), whose ports it gets
+ * in PORTS ("HTTP CAPTURE REFUSED") and Unix socket in SOCKET. Each prints
+ * one JSON line per step; the two runs must print the same.
  *
  * @module
  */
@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { bundle, listeningPorts, onThisRuntime, type Program, start, stop } from "./bundle.ts";
 
-const servers = join(
+const serversApp = join(
   dirname(fileURLToPath(import.meta.url)),
   "..",
   "http",
@@ -75,7 +75,7 @@ function parse(out: string): ClientRun {
 
 /**
  * Bundles `fixture`, then runs it on the current runtime and unbundled on
- * Node at once, each against its own servers (on Node), and returns what
+ * Node at once, each against its own set of servers (on Node), and returns what
  * each printed. Both must exit by themselves, with status 0, within `ms`.
  */
 export async function runClientBesideNode(
@@ -83,16 +83,16 @@ export async function runClientBesideNode(
   ms = 30_000,
 ): Promise<{ ours: ClientRun; node: ClientRun }> {
   const dir = mkdtempSync(join(tmpdir(), "node-http-client-"));
-  const started: Program[] = [];
+  let servers: Program | undefined;
   try {
     const bundled = join(dir, basename(fixture));
     bundle(fixture, bundled);
-    for (let i = 0; i < 2; i++) {
-      started.push(await start("node", [servers], {}, /listening \d+ \d+ \d+\n/));
-    }
-    const [forOurs, forNode] = started.map((p) => ({
-      PORTS: listeningPorts(p).join(" "),
-      SOCKET: /^socket (.+)$/m.exec(p.stdout())![1],
+    servers = await start("node", [serversApp], {}, /listening \d+\n/);
+    const [refused] = listeningPorts(servers);
+    const sets = [...servers.stdout().matchAll(/^set (\d+) (\d+) (.+)$/gm)];
+    const [forOurs, forNode] = sets.map(([, http, capture, socket]) => ({
+      PORTS: `${http} ${capture} ${refused}`,
+      SOCKET: socket,
     }));
     const [ours, node] = await Promise.all([
       runToExit(...onThisRuntime(bundled), forOurs, ms),
@@ -100,7 +100,7 @@ export async function runClientBesideNode(
     ]);
     return { ours: parse(ours), node: parse(node) };
   } finally {
-    await Promise.all(started.map(stop));
+    await stop(servers);
     rmSync(dir, { recursive: true, force: true });
   }
 }
