@@ -133,6 +133,8 @@ test("axios: limits, timeouts, aborts, resets and refused connections fail as on
     "close",
   ]);
   assert.equal(error("reset mid-body").code, "ECONNRESET");
+  assert.equal(error("closed without an answer").message, "socket hang up");
+  assert.equal(error("malformed response").code, "HPE_INVALID_HEADER_TOKEN");
   assert.equal(step("reset mid-body, streamed").bytes, 1000);
   assert.equal(error("ECONNREFUSED").message, "connect ECONNREFUSED 127.0.0.1:REFUSED");
 });

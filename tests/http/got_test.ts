@@ -199,5 +199,7 @@ test("got: timeouts, aborts, resets and refused connections fail as on Node", ()
   assert.equal(error("abort mid-response").code, "ERR_ABORTED");
   assert.equal(error("abort mid-upload").code, "ERR_ABORTED");
   assert.equal(error("reset mid-body").code, "ERR_HTTP_CONTENT_LENGTH_MISMATCH");
+  assert.equal(error("closed without an answer").message, "socket hang up");
+  assert.equal(error("malformed response").code, "HPE_INVALID_HEADER_TOKEN");
   assert.equal(error("ECONNREFUSED").message, "connect ECONNREFUSED 127.0.0.1:REFUSED");
 });
