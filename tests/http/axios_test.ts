@@ -146,6 +146,12 @@ test("axios: keep-alive agents reuse sockets as on Node, and sockets emit Node's
   });
   assert.deepEqual(step("agent without keep-alive"), { distinct: 3, sockets: 3 });
   assert.deepEqual(step("listeners on a reused socket do not pile up"), { grew: [] });
+  assert.deepEqual(step("ten requests queued on two sockets"), {
+    distinct: 2,
+    sockets: 2,
+    queued: 0,
+  });
+  assert.equal(step("a response stream destroyed mid-body, then the next request").sockets, 2);
   assert.deepEqual(step("server closes after a response"), {
     conns: [0, "close", 1, 1],
     sockets: 2,

@@ -163,6 +163,8 @@ test("got: redirects, decompression, retries and streams read as on Node", () =>
     false,
   ]);
   assert.deepEqual(step("listeners on a reused socket do not pile up"), { grew: [] });
+  assert.deepEqual(step("ten requests queued on two sockets"), { distinct: 2, queued: 0 });
+  assert.equal(step("got.stream destroyed mid-body, then the next request").reused, false);
   assert.deepEqual(step("cookies and repeated response headers").headers, {
     "set-cookie": ["a=1; Path=/", "b=2; HttpOnly"],
     "x-dup": "one, two",
