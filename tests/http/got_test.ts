@@ -84,9 +84,11 @@ test("got: timings are set and ordered, and socket and request events come as on
     assert.deepEqual(step(name), want, `step "${name}"`);
   }
   const get = step("timings and events, localhost");
-  assert.deepEqual(get.log, [
+  const log = get.log as string[];
+  // Where localhost resolves is the machine's: 127.0.0.1 here.
+  assert.match(log[1], /^lookup null \S+ [46] localhost$/);
+  assert.deepEqual(log.toSpliced(1, 1), [
     "socket connecting",
-    "lookup null 127.0.0.1 4 localhost",
     "connect",
     ...(isDeno ? ["ready", "finish"] : ["finish", "ready"]),
     "response 200",
