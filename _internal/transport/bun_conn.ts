@@ -531,7 +531,11 @@ export class BunConnection implements ConnectableHandle {
       return later(done, { code: rare.deadCode ?? "ENOTCONN", syscall: "shutdown" });
     }
     socket.shutdown();
-    later(done, null);
+    // After the peer's FIN, net closes the socket once this completes, in
+    // the turn that delivered the EOF (as Node's does); ending first, it
+    // completes from the loop, as libuv's does (see deno_conn.ts).
+    if ((this.#flags & kEofDelivered) !== 0) later(done, null);
+    else setImmediate(done, null);
   }
 
   /** Fails every queued write and a waiting shutdown, oldest first. */

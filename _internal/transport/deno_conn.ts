@@ -165,6 +165,10 @@ export class DenoConnection implements ConnectionHandle {
   #wantRead = false;
   #reading = false;
   #eof = false;
+  // Set once the EOF has been handed to onRead (a turn after it was read).
+  #eofDelivered = false;
+  // A shutdown asked for between the EOF's read and its delivery, not yet complete.
+  #shutdownAtEof = false;
   #buf: Uint8Array | null = null;
   #bufSize = kMinRead;
   #bulk = false;
@@ -353,7 +357,21 @@ export class DenoConnection implements ConnectionHandle {
 
   static #deliverEof(conn: DenoConnection): void {
     eofsDelivering++;
+    if (conn.#shutdownAtEof) {
+      // libuv would have completed the shutdown asked for in between before
+      // reading on, and a socket that net closes on that completion (both
+      // sides done) never reports the EOF, as in Node: the EOF waits a turn.
+      setImmediate(DenoConnection.#deliverEof, conn);
+      setImmediate(runClosePhase);
+      return;
+    }
+    conn.#eofDelivered = true;
     if (!conn.#closed) conn.onRead?.(null);
+  }
+
+  static #completeEofShutdown(conn: DenoConnection, done: DoneCallback): void {
+    conn.#shutdownAtEof = false;
+    done(conn.#closed ? { ...kCanceled, syscall: "shutdown" } : null);
   }
 
   #onReadFail = (err: unknown): void => {
@@ -544,7 +562,7 @@ export class DenoConnection implements ConnectionHandle {
     if (!this.#writing && this.#conn !== null) this.#shutdownNow();
   }
 
-  async #shutdownNow(): Promise<void> {
+  #shutdownNow(): void {
     const done = this.#shutdownDone!;
     this.#shutdownDone = null;
     if (this.#eof) {
@@ -553,11 +571,29 @@ export class DenoConnection implements ConnectionHandle {
       // the close is graceful): the shutdown op, half the system calls of
       // such a close, is left to a later turn that only a socket still
       // open then needs.
-      queueMicrotask(() => done(null));
+      // Once net has the EOF, in the turn that delivered it, as Node's does.
+      // With the EOF read but not delivered yet, from the loop, as below,
+      // and the EOF waits for it (see #deliverEof).
+      if (this.#eofDelivered) {
+        queueMicrotask(() => done(null));
+      } else {
+        this.#shutdownAtEof = true;
+        setImmediate(DenoConnection.#completeEofShutdown, this, done);
+      }
       setImmediate(DenoConnection.#deferredFin, this);
       return;
     }
-    done(await this.#closeWrite());
+    // Ending first, the shutdown completes from the loop, as libuv's does,
+    // never within the callback that asked for it: code that ends a socket
+    // in a response's 'end' handler finds it still open in the ticks and
+    // promise jobs after. The turn is taken now, so that it comes before an
+    // EOF read meanwhile.
+    const result = this.#closeWrite();
+    setImmediate(DenoConnection.#completeShutdown, result, done);
+  }
+
+  static #completeShutdown(result: Promise<TransportError | null>, done: DoneCallback): void {
+    result.then(done);
   }
 
   static #deferredFin(conn: DenoConnection): void {

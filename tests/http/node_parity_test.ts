@@ -8,6 +8,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import process from "node:process";
+import { setImmediate } from "node:timers";
 import http, { type IncomingMessage } from "../../http.ts";
 import type { Socket } from "../../net.ts";
 import { closeServer, listen } from "../_util/net.ts";
@@ -260,6 +262,49 @@ test("http.Server socket 'data' listeners hear every byte, requests and upgrade 
   } finally {
     client.destroy();
     server.closeAllConnections();
+    await closeServer(server);
+  }
+});
+
+test("http client: a socket ended after a 'Connection: close' response stays open through the ticks and promise jobs of its 'end' handler, and closes after its immediates", async () => {
+  const server = http.createServer((_req, res) => {
+    res.setHeader("Connection", "close");
+    res.end("hello");
+  });
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    const seen = await new Promise<string[]>((resolve) => {
+      const seen: string[] = [];
+      http.get({ port, host: "127.0.0.1", path: "/" }, (res) => {
+        const socket = res.socket as Socket;
+        res.resume();
+        // The client ends the socket in its own 'end' listener, which runs
+        // first; libuv completes that shutdown from the loop, so the socket
+        // is still there for work queued from the user's listener (Node 20).
+        res.on("end", () => {
+          queueMicrotask(() =>
+            process.nextTick(() => seen.push(`micro+tick destroyed=${socket.destroyed}`))
+          );
+          process.nextTick(() =>
+            queueMicrotask(() =>
+              process.nextTick(() => seen.push(`tick+micro+tick destroyed=${socket.destroyed}`))
+            )
+          );
+          setImmediate(() => seen.push(`immediate destroyed=${socket.destroyed}`));
+        });
+        socket.on("close", () => {
+          seen.push("close");
+          resolve(seen);
+        });
+      });
+    });
+    assert.deepEqual(seen, [
+      "micro+tick destroyed=false",
+      "tick+micro+tick destroyed=false",
+      "immediate destroyed=true",
+      "close",
+    ]);
+  } finally {
     await closeServer(server);
   }
 });
