@@ -4,8 +4,9 @@
  * engine.io's long-polling requests held open by the server, the upgrade to
  * WebSocket through `ws`, and the client's polling over xmlhttprequest-ssl's
  * `http.request`. A scripted session (tests/http/fixtures/socketio_app.cjs)
- * prints what both ends saw, and must print what the same file prints on
- * Node and exit by itself; raw polling exchanges with the server must get
+ * prints what both ends saw, and the client's request heads as a raw server
+ * got them, and must print what the same file prints on Node and exit by
+ * itself; raw polling exchanges with the server must get
  * Node's bytes, sids and the Date aside.
  *
  * @module
@@ -68,6 +69,12 @@ test("socket.io: a session between its server and client over this library match
     for (const [step, seen] of node) assert.deepEqual(ours.get(step), seen, `step "${step}"`);
     // What Node's run printed is what the session exists to show.
     assert.deepEqual(node.get("upgrade"), { first: "polling", then: "websocket" });
+    const heads = node.get("request heads") as Record<string, { head: string }>;
+    assert.match(
+      heads.polling.head,
+      /^GET \/socket\.io\/\?who=capture&EIO=4&transport=polling&t=T /,
+    );
+    assert.match(heads.websocket.head, /\r\nSec-WebSocket-Key: KEY\r\nConnection: Upgrade\r\n/);
     assert.deepEqual(node.get("ping timeout"), {
       server: "ping timeout",
       client: "transport close",
