@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { exchangeText } from "../_util/wire.ts";
+import { exchangeText, maskDate, RawClient } from "../_util/wire.ts";
 import {
   type BesideNode,
   bundle,
@@ -193,4 +193,46 @@ test("socket.io: polling GET/POST exchanges get Node's bytes from the server", a
   assert.match(ours[7], /\r\n\r\nbAQID\/w==$/);
   assert.match(ours[8], /^HTTP\/1\.1 400 [^]*"Session ID unknown"/);
   assert.match(ours[10], /^HTTP\/1\.1 400 /);
+});
+
+/** A client's WebSocket frame: final, `opcode`, masked with a zero key (so unchanged). */
+function frame(opcode: number, payload: string): string {
+  assert.ok(payload.length < 126);
+  return String.fromCharCode(0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0) + payload;
+}
+
+/**
+ * Upgrades straight to WebSocket with a fixed key, connects the main
+ * namespace, sends an event with an ack and closes with 1000; everything
+ * the server sent, Date and ids masked.
+ */
+async function websocketExchange(port: number): Promise<string> {
+  const client = new RawClient(port);
+  try {
+    client.write(
+      "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: localhost\r\n" +
+        "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n" +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
+    await client.until((t) => t.includes('"maxPayload":2000000}'));
+    client.write(frame(1, "40"));
+    await client.until((t) => /40\{"sid":"[\w-]{20}"\}/.test(t));
+    client.write(frame(1, '421["echo","hi"]'));
+    await client.until((t) => t.includes('431[["hi"]]'));
+    client.write(frame(8, "\x03\xe8"));
+    await client.closed;
+    return maskIds(maskDate(client.text));
+  } finally {
+    client.destroy();
+  }
+}
+
+test("socket.io: a raw WebSocket session gets Node's bytes from the server", async () => {
+  const [ours, node] = await Promise.all(ports.map(websocketExchange));
+  assert.equal(ours, node);
+  assert.match(
+    ours,
+    /^HTTP\/1\.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n\r\n\x81.0\{"sid":"ID"/,
+  );
+  assert.ok(ours.endsWith('\x81\x0b431[["hi"]]\x88\x02\x03\xe8'), JSON.stringify(ours));
 });
