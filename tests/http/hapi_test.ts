@@ -286,9 +286,65 @@ test("hapi: HTTP/1.0, pipelined keep-alive requests and malformed ones, as on No
   );
 });
 
+/** The lines `program` printed about `/abort/${what}` once it printed `count` of them. */
+async function abortLines(program: Program, what: string, count: number): Promise<string[]> {
+  const lines = () =>
+    program.stdout().split("\n").filter((l) =>
+      l.endsWith(` ${what}`) || l.includes(`/abort/${what} `)
+    );
+  await printedCount(program, () => lines().length >= count);
+  return lines();
+}
+
+test("hapi: a client that leaves mid-upload or mid-download is reported as on Node", async () => {
+  const upload = async (app: Running) => {
+    const client = new RawClient(app.port);
+    try {
+      client.write(
+        "POST /abort/upload HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\n" +
+          "Content-Length: 1000\r\n\r\n0123456789",
+      );
+      await printed(app.program, "reading upload");
+      client.destroy();
+      return [maskDate(client.text), ...await abortLines(app.program, "upload", 3)];
+    } finally {
+      client.destroy();
+    }
+  };
+  const download = async (app: Running) => {
+    const client = new RawClient(app.port);
+    try {
+      client.write("GET /abort/download HTTP/1.1\r\nHost: localhost\r\n\r\n");
+      const text = await client.until((t) => t.endsWith("first chunk\n\r\n"));
+      client.destroy();
+      return [maskDate(text), ...await abortLines(app.program, "download", 2)];
+    } finally {
+      client.destroy();
+    }
+  };
+  const [got, want] = await Promise.all([ours!, node!].map(upload));
+  assert.deepEqual(got, want);
+  assert.deepEqual(want, [
+    "",
+    "reading upload",
+    "response /abort/upload 499 false true",
+    "disconnect upload",
+  ]);
+  const [gotDown, wantDown] = await Promise.all([ours!, node!].map(download));
+  assert.deepEqual(gotDown, wantDown);
+  assert.deepEqual(wantDown.slice(1), [
+    "disconnect download",
+    "response /abort/download 499 false true",
+  ]);
+});
+
 /** Resolves once `program` printed `line`. */
 function printed(program: Program, line: string): Promise<void> {
-  const seen = () => program.stdout().split("\n").includes(line);
+  return printedCount(program, () => program.stdout().split("\n").includes(line));
+}
+
+/** Resolves once what `program` printed satisfies `seen`. */
+function printedCount(program: Program, seen: () => boolean): Promise<void> {
   return new Promise((resolve) => {
     if (seen()) return resolve();
     const check = () => {
