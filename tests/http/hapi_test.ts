@@ -77,6 +77,10 @@ test("hapi: routes, params, h.response().code().header(), redirects, 404 and 500
     /x-user: 42\r\n[^]*\{"id":"42","query":\{"x":"1","y":\["2","3"\]\}\}$/,
   );
   assert.match(
+    await sameAsNode(`GET /info?a=1 HTTP/1.1\r\n${close}Accept-Encoding: gzip, br\r\n\r\n`),
+    /\{"remoteAddress":"127\.0\.0\.1","host":"localhost","hostname":"localhost","href":"http:\/\/localhost\/info\?a=1","encoding":"gzip","closed":false\}$/,
+  );
+  assert.match(
     await sameAsNode(`GET /files/a/b%20c/d.txt HTTP/1.1\r\n${close}\r\n`),
     /\{"path":"a\/b c\/d\.txt"\}$/,
   );
