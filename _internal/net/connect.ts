@@ -104,7 +104,10 @@ function connectPath(socket: Socket, path: string): void {
 }
 
 function lookupAndConnect(socket: Socket, options: AnyOptions): void {
-  const { localAddress, localPort } = options;
+  // As Node, a falsy local side (undici passes `localAddress: null`) asks for
+  // no bind at all; the transport sees only real values.
+  const localAddress: string | undefined = options.localAddress || undefined;
+  const localPort: number | undefined = options.localPort || undefined;
   const host: string = options.host || "localhost";
   validateString(host, "options.host");
   let { port, autoSelectFamily, autoSelectFamilyAttemptTimeout } = options;

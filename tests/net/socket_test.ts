@@ -452,6 +452,32 @@ test("net.connect() with a localPort alone names the wildcard address when the b
   }
 });
 
+test("net.connect() reads a null or empty localAddress and localPort as no bind, as Node", async () => {
+  // undici passes `localAddress: null` on every connection. Bun's transport
+  // read it as "bind the wildcard", harmless; Deno's tried to honour it and
+  // threw, so this fails on Deno without the fix.
+  const server = net.createServer((s) => s.end());
+  try {
+    const port = await listen(server, 0, "127.0.0.1");
+    for (const localAddress of [null, ""]) {
+      for (const localPort of [null, 0]) {
+        const client = net.connect({
+          host: "127.0.0.1",
+          port,
+          localAddress: localAddress as unknown as string,
+          localPort: localPort as unknown as number,
+        });
+        await once(client, "connect");
+        assert.equal(client.localAddress, "127.0.0.1");
+        client.destroy();
+        await once(client, "close");
+      }
+    }
+  } finally {
+    await closeServer(server);
+  }
+});
+
 test("net.Socket.destroy() during connect emits 'close' and no 'connect'", async () => {
   const server = net.createServer();
   try {
