@@ -1,24 +1,25 @@
 /**
- * undici 7.x, unchanged, as a client over this library: fixtures/undici_client.cjs
- * is bundled by scripts/bundle.mjs, so that undici's `require("net")` gets
- * this library's, and runs on the current runtime; Node runs the same file
- * with its own net. undici parses HTTP itself (llhttp) and uses only
- * net.Socket: connect, setNoDelay/setKeepAlive, pause/resume under
- * backpressure, half-close, resets, destroy, unref of idle sockets. Both
- * runs talk to reference servers on Node (fixtures/client_servers.cjs), and
- * every step must come out as on Node: the exact request bytes a raw server
- * received (strings, buffers, chunked and sized streams, repeated headers,
- * three pipelined requests, `reset: true`, a fetch of a web stream), and
- * what undici reports (status, headers, body, trailers, error name, code
- * and message, socket events) for keep-alive reuse, HEAD/204/404, cookies,
- * 103 Early Hints, 4 MiB downloads read slowly, a 3 MiB streamed upload, a
- * server that closes, Upgrade and CONNECT, headersTimeout/bodyTimeout,
- * maxResponseSize, destroy(), aborts, a reset mid-body, a connection closed
- * without an answer, a malformed response, an HTTP/1.0 body ended by the
- * close, ECONNREFUSED, a Unix socket, a Pool of three connections,
- * stream()/pipeline(), and undici's fetch (gzip, redirects, aborts, refused
- * connections). Both programs must exit by themselves: the global
- * dispatcher keeps idle sockets, which undici unrefs.
+ * undici 7.x, unchanged, as a client over this library:
+ * fixtures/undici_client.cjs is bundled by scripts/bundle.mjs, so that undici's
+ * `require("net")` gets this library's, and runs on the current runtime; Node
+ * runs the same file with its own net. undici parses HTTP itself (llhttp) and
+ * uses only net.Socket: connect, setNoDelay/setKeepAlive, pause/resume under
+ * backpressure, half-close, resets, destroy, unref of idle sockets. Both runs
+ * talk to reference servers on Node (fixtures/client_servers.cjs), and every
+ * step must come out as on Node: the exact request bytes a raw server received
+ * (strings, buffers, chunked and sized streams, repeated headers, three
+ * pipelined requests, pipelined requests sent again after a server's
+ * Connection: close, a FIN on an idle socket, `reset: true`, a fetch of a web
+ * stream), and what undici reports (status, headers, body, trailers, error
+ * name, code and message, socket events) for keep-alive reuse, HEAD/204/404,
+ * cookies, 103 Early Hints, 4 MiB downloads read slowly, a 3 MiB streamed
+ * upload, a server that closes, Upgrade and CONNECT,
+ * headersTimeout/bodyTimeout, maxResponseSize, destroy(), aborts, a reset
+ * mid-body, a connection closed without an answer, a malformed response, an
+ * HTTP/1.0 body ended by the close, ECONNREFUSED, a Unix socket, a Pool of
+ * three connections, stream()/pipeline(), and undici's fetch (gzip, redirects,
+ * aborts, refused connections). Both programs must exit by themselves: the
+ * global dispatcher keeps idle sockets, which undici unrefs.
  *
  * @module
  */
@@ -75,6 +76,15 @@ test("undici: request bytes go out as on Node, pipelined on one connection", () 
   const reset = step("reset: true closes after the response (wire)");
   assert.match((reset.first as { raw: string }).raw, /\r\nconnection: close\r\n/);
   assert.deepEqual((reset.next as { nth: number }).nth, 1);
+  // The server read /p1 and /bye, then closed: undici sends the other two again.
+  assert.deepEqual(
+    step("pipelined requests after a Connection: close answer go again (wire)").served,
+    [[0, 1, "/p1"], [0, 2, "/bye"], [1, 1, "/p3"], [1, 2, "/p4"]],
+  );
+  assert.deepEqual(step("a server FIN on an idle keep-alive socket"), {
+    conns: [0, 1],
+    events: ["ready", "end", "error UND_ERR_SOCKET", "close"],
+  });
 });
 
 test("undici: bodies, keep-alive, Upgrade, CONNECT, Unix sockets and pools read as on Node", () => {
