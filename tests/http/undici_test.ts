@@ -16,8 +16,9 @@
  * upload, a server that closes, Upgrade and CONNECT,
  * headersTimeout/bodyTimeout, maxResponseSize, destroy(), aborts, a reset
  * mid-body, a connection closed without an answer, a malformed response, an
- * HTTP/1.0 body ended by the close, ECONNREFUSED, a Unix socket, a Pool of
- * three connections, stream()/pipeline(), and undici's fetch (gzip, redirects,
+ * HTTP/1.0 body ended by the close, ECONNREFUSED, a Unix socket (also for fetch),
+ * 100-continue, an idle socket closed by keepAliveMaxTimeout, a Pool of three
+ * connections, stream()/pipeline(), and undici's fetch (gzip, redirects,
  * aborts, refused connections). Both programs must exit by themselves: the
  * global dispatcher keeps idle sockets, which undici unrefs.
  *
@@ -100,6 +101,12 @@ test("undici: bodies, keep-alive, Upgrade, CONNECT, Unix sockets and pools read 
   assert.equal(step("CONNECT").echoed, "through the tunnel");
   assert.deepEqual(step("unix socket (socketPath)").body, { hello: "world", list: [1, 2, 3] });
   assert.deepEqual(step("Pool with 3 connections"), { distinct: 3, requests: 9 });
+  assert.equal(step("fetch over a Unix socket (an Agent's connect.socketPath)").status, 200);
+  assert.equal(step("expectContinue").body, "after 100");
+  assert.deepEqual(
+    step("keepAliveMaxTimeout closes the idle socket, the next request opens one"),
+    { conns: [0, 1], events: ["ready", "error UND_ERR_INFO", "close"] },
+  );
   assert.deepEqual(step("stream()").chunks, ["200 plain text"]);
   assert.equal(step("pipeline()").body, "piped through");
   assert.equal(step("fetch gzip").length, 9200);
