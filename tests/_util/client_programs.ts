@@ -10,6 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { before } from "node:test";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -111,4 +112,57 @@ export function sameSteps(ours: ClientRun, node: ClientRun, steps = node.order):
     assert.ok(node.steps.has(step), `Node's run printed no step ${step}`);
     assert.deepEqual(ours.steps.get(step), node.steps.get(step), `step "${step}"`);
   }
+}
+
+/** A fixture's two runs, made once before a test file's tests, and what those tests ask of them. */
+export interface ClientComparison {
+  /** Both runs, once the file's `before` hook has made them. */
+  runs(): { ours: ClientRun; node: ClientRun };
+  /** The JSON a step printed on this runtime (it must have printed one). */
+  step(name: string): Record<string, unknown>;
+  /** A step's `error` field, on this runtime. */
+  error(name: string): Record<string, unknown>;
+  /**
+   * Asserts that both runs printed the same steps in the same order, and the
+   * same line for each but "handles" and the steps `skip` picks.
+   */
+  assertSameSteps(skip?: (step: string) => boolean): void;
+  /** Asserts the "handles" step: Node's run used its TCP handle, ours one of this library's. */
+  assertOurHandles(): void;
+}
+
+/** A transport handle class of this library, as a fixture's "handles" step names it. */
+export const kOurHandle = /^(Deno|Bun)\w*(Connection|Handle)$/;
+
+/** Runs `fixture` here and on Node before the file's tests (runClientBesideNode). */
+export function compareWithNode(fixture: string): ClientComparison {
+  let made: { ours: ClientRun; node: ClientRun } | undefined;
+  before(async () => {
+    made = await runClientBesideNode(fixture);
+  });
+  const runs = () => {
+    assert.ok(made, "the fixture's runs were not made");
+    return made;
+  };
+  const step = (name: string) => {
+    const seen = runs().ours.steps.get(name);
+    assert.ok(seen, `no step "${name}"`);
+    return seen;
+  };
+  return {
+    runs,
+    step,
+    error: (name) => step(name).error as Record<string, unknown>,
+    assertSameSteps(skip = () => false) {
+      const { ours, node } = runs();
+      assert.deepEqual(ours.order, node.order);
+      sameSteps(ours, node, node.order.filter((s) => s !== "handles" && !skip(s)));
+    },
+    assertOurHandles() {
+      assert.deepEqual(runs().node.steps.get("handles"), { handles: ["TCP"] });
+      const { handles } = step("handles") as { handles: string[] };
+      assert.equal(handles.length, 1);
+      assert.match(handles[0], kOurHandle);
+    },
+  };
 }

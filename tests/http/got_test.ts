@@ -20,36 +20,21 @@
  *
  * @module
  */
-import { before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ClientRun, runClientBesideNode, sameSteps } from "../_util/client_programs.ts";
+import { compareWithNode, kOurHandle } from "../_util/client_programs.ts";
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "got_client.mjs");
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
-let ours: ClientRun;
-let node: ClientRun;
-
-before(async () => {
-  ({ ours, node } = await runClientBesideNode(fixture));
-});
-
-/** The JSON a step printed, on this runtime. */
-function step(name: string): Record<string, unknown> {
-  const seen = ours.steps.get(name);
-  assert.ok(seen, `no step "${name}"`);
-  return seen;
-}
+const client = compareWithNode(fixture);
+const { step, error } = client;
 
 /** The request bytes the capture server answered a step with. */
 function wire(name: string): string {
   return (step(name).body as { raw: string }).raw;
-}
-
-function error(name: string): Record<string, unknown> {
-  return step(name).error as Record<string, unknown>;
 }
 
 /** Steps whose event logs hold a request written on 'connect'. */
@@ -62,18 +47,17 @@ const eventSteps = [
 ];
 
 test("got: the bundle's requests went through this library's sockets, Node's through its own", () => {
-  assert.deepEqual(node.steps.get("handle"), { handle: "TCP" });
-  assert.match(step("handle").handle as string, /^(Deno|Bun)\w*(Connection|Handle)$/);
+  assert.deepEqual(client.runs().node.steps.get("handle"), { handle: "TCP" });
+  assert.match(step("handle").handle as string, kOurHandle);
 });
 
 test("got: every step but the event logs prints what it prints on Node, in the same order", () => {
-  assert.deepEqual(ours.order, node.order);
-  sameSteps(ours, node, node.order.filter((s) => s !== "handle" && !eventSteps.includes(s)));
+  client.assertSameSteps((s) => s === "handle" || eventSteps.includes(s));
 });
 
 test("got: timings are set and ordered, and socket and request events come as on Node", () => {
   for (const name of eventSteps) {
-    const want = structuredClone(node.steps.get(name)!);
+    const want = structuredClone(client.runs().node.steps.get(name)!);
     const log = want.log as string[];
     // A GET's head waits for the connection and is written from 'connect'.
     // Node's write completes at once and the request's 'finish' comes

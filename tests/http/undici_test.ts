@@ -24,43 +24,22 @@
  *
  * @module
  */
-import { before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ClientRun, runClientBesideNode, sameSteps } from "../_util/client_programs.ts";
+import { compareWithNode } from "../_util/client_programs.ts";
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "undici_client.cjs");
 
-let ours: ClientRun;
-let node: ClientRun;
+const client = compareWithNode(fixture);
+const { step, error } = client;
 
-before(async () => {
-  ({ ours, node } = await runClientBesideNode(fixture));
-});
+test("undici: the bundle's connections went through this library's sockets, Node's through its own", () =>
+  client.assertOurHandles());
 
-/** The JSON a step printed, on this runtime. */
-function step(name: string): Record<string, unknown> {
-  const seen = ours.steps.get(name);
-  assert.ok(seen, `no step "${name}"`);
-  return seen;
-}
-
-function error(name: string): Record<string, unknown> {
-  return step(name).error as Record<string, unknown>;
-}
-
-test("undici: the bundle's connections went through this library's sockets, Node's through its own", () => {
-  assert.deepEqual(node.steps.get("handles"), { handles: ["TCP"] });
-  const { handles } = step("handles") as { handles: string[] };
-  assert.equal(handles.length, 1);
-  assert.match(handles[0], /^(Deno|Bun)\w*(Connection|Handle)$/);
-});
-
-test("undici: every step prints what it prints on Node, in the same order", () => {
-  assert.deepEqual(ours.order, node.order);
-  sameSteps(ours, node, node.order.filter((s) => s !== "handles"));
-});
+test("undici: every step prints what it prints on Node, in the same order", () =>
+  client.assertSameSteps());
 
 test("undici: request bytes go out as on Node, pipelined on one connection", () => {
   assert.equal(
