@@ -1,21 +1,21 @@
 /**
  * request 2.88 (deprecated, still in countless old programs), unchanged, as a
  * client over this library: fixtures/request_client.cjs is bundled by
- * scripts/bundle.mjs, so that request, forever-agent and form-data get this
- * library's `http`, and runs on the current runtime; Node runs the same file
- * with its own http. Both talk to reference servers on Node
- * (fixtures/client_servers.cjs), and every step must come out as on Node:
- * the exact request bytes a raw server received (qs, JSON, forms, multipart
- * formData with buffers and file streams, files and streams piped into a
- * request, a response piped into another request with its headers, requests
- * after redirects with followAllRedirects, auth, jar cookies,
- * request.defaults), and what request reports (status, headers,
- * res.caseless, body, redirects, event order, error code, message and
- * `connect`) for gzip, ESOCKETTIMEDOUT before and during the body, abort(),
- * resets, socket hang up, malformed responses, ECONNREFUSED, forever: true
- * agents (an Agent subclass that never calls Agent's constructor and listens
- * for 'free'), pools and Unix sockets. Both programs must exit by
- * themselves.
+ * scripts/bundle.mjs, so that request, forever-agent, tunnel-agent and
+ * form-data get this library's `http`, and runs on the current runtime; Node
+ * runs the same file with its own http. Both talk to reference servers on
+ * Node (fixtures/client_servers.cjs), and every step must come out as on
+ * Node: the exact request bytes a raw server received (qs, JSON, forms,
+ * multipart formData with buffers and file streams, files and streams piped
+ * into a request, a response piped into another request with its headers,
+ * requests after redirects with followAllRedirects, auth, jar cookies,
+ * request.defaults, a proxy, the multipart option sized and chunked), and
+ * what request reports (status, headers, res.caseless, body, redirects,
+ * event order, error code, message and `connect`) for gzip, ESOCKETTIMEDOUT
+ * before and during the body, abort(), resets, socket hang up, malformed
+ * responses, ECONNREFUSED, forever: true agents (an Agent subclass that never
+ * calls Agent's constructor and listens for 'free'), pools, tunnel-agent's
+ * CONNECT, timings and Unix sockets. Both programs must exit by themselves.
  *
  * @module
  */
@@ -121,6 +121,26 @@ test("request: responses, redirects and decompression read as on Node", () => {
   assert.deepEqual([piped.length, piped.events], [
     4194304,
     ["request", "socket", "response", "end", "complete"],
+  ]);
+  // tunnel-agent's CONNECT got its 200; then the echo of the tunneled GET
+  // came back where a response was expected.
+  assert.equal(error("tunnel: true through a CONNECT proxy").code, "HPE_INVALID_CONSTANT");
+  assert.deepEqual(step("events of a streamed request").events, [
+    "request",
+    "socket",
+    "response",
+    "data",
+    "end",
+    "complete",
+    "close",
+  ]);
+  assert.deepEqual(step("timing: true").phases, [
+    "wait",
+    "dns",
+    "tcp",
+    "firstByte",
+    "download",
+    "total",
   ]);
   assert.deepEqual(step("unix socket").body, { hello: "world", list: [1, 2, 3] });
 });
