@@ -5,13 +5,14 @@
  * library, and runs on the current runtime; Node runs the same file with its
  * own http. Every response must match Node's byte for byte, Date aside:
  * multipart uploads (single, array, fields, none, any; memory and disk
- * storage; sized, chunked and large bodies), multer's limits and errors
- * (fileSize, files, fields, fieldSize, parts, unexpected fields, malformed
- * bodies), and static files (ranges, conditional GETs answered 304, HEAD,
- * directory redirects and indexes, dotfiles, traversal, methods other than
- * GET, keep-alive). Compressed bodies come from the runtime's own zlib,
- * whose bytes may differ from Node's: those are compared inflated, their
- * heads and framing byte for byte.
+ * storage; sized, chunked, large, after 100 Continue, kept alive), multer's
+ * limits and errors (fileSize, files, fields, fieldSize, parts, unexpected
+ * fields, malformed bodies), and static files (ranges, conditional GETs
+ * answered 304 or 412, HEAD, directory redirects and indexes, dotfiles,
+ * traversal, methods other than GET, pipelining, a 3 MiB file, a client gone
+ * mid-file). Compressed bodies come from the runtime's own zlib, whose bytes
+ * may differ from Node's: those are compared inflated, their heads and
+ * framing byte for byte.
  *
  * @module
  */
@@ -494,4 +495,68 @@ test("compression: gzip, deflate and br negotiated for static files, as on Node"
     ),
     /^HTTP\/1\.1 304 Not Modified\r\n/,
   );
+});
+
+test("compression: flushed pieces and JSON bodies, as on Node", async () => {
+  for (const path of ["/flushed", "/json-large"]) {
+    const wire = `GET ${path} HTTP/1.1\r\n${close}Accept-Encoding: gzip\r\n\r\n`;
+    const [got, want] = await Promise.all([
+      exchangeText(ours!.port, wire),
+      exchangeText(node!.port, wire),
+    ]);
+    const [gotHead, gotBody] = splitChunked(got);
+    const [wantHead, wantBody] = splitChunked(want);
+    assert.equal(gotHead, wantHead);
+    assert.match(gotHead, /Content-Encoding: gzip\r\n/);
+    assert.equal(gunzipSync(gotBody).toString(), gunzipSync(wantBody).toString());
+  }
+  assert.match(
+    await sameAsNode(`GET /flushed HTTP/1.1\r\n${close}\r\n`),
+    /Transfer-Encoding: chunked\r\n[^]*done after 5\n\r\n0\r\n\r\n$/,
+  );
+});
+
+test("serve-static: a 3 MiB file whole, ranged, and cut off by the client, as on Node", async () => {
+  const whole = await sameAsNode(`GET /static/large.bin HTTP/1.1\r\n${close}\r\n`);
+  const body = whole.slice(whole.indexOf("\r\n\r\n") + 4);
+  assert.equal(body.length, 3 * 1024 * 1024);
+  assert.equal(body.charCodeAt(1000), (1000 * 7) % 251);
+  assert.match(
+    await sameAsNode(
+      `GET /static/large.bin HTTP/1.1\r\n${close}Range: bytes=1048576-1048580\r\n\r\n`,
+    ),
+    /Content-Range: bytes 1048576-1048580\/3145728\r\n/,
+  );
+  // A client that goes away mid-file; the server serves the next one.
+  for (const { port } of [ours!, node!]) {
+    const client = new RawClient(port);
+    try {
+      client.write(`GET /static/large.bin HTTP/1.1\r\n${close}\r\n`);
+      await client.until((t) => t.length > 100_000);
+    } finally {
+      client.destroy();
+    }
+  }
+  await sameAsNode(`GET /static/hello.txt HTTP/1.1\r\n${close}\r\n`);
+});
+
+test("multer: an upload sent after 100 Continue, as on Node", async () => {
+  const body = multipart([{ name: "file", value: "continued", filename: "c.txt" }]);
+  const head = `POST /single HTTP/1.1\r\n${close}Expect: 100-continue\r\n` +
+    `Content-Type: multipart/form-data; boundary=${boundary}\r\n` +
+    `Content-Length: ${body.length}\r\n\r\n`;
+  const [got, want] = await Promise.all([ours!, node!].map(async ({ port }) => {
+    const client = new RawClient(port);
+    try {
+      client.write(head);
+      await client.until((t) => t.includes("\r\n\r\n"));
+      client.write(body);
+      await client.closed;
+      return client.text.replace(/\r\nDate: [^\r]+/g, "\r\nDate: X");
+    } finally {
+      client.destroy();
+    }
+  }));
+  assert.equal(got, want);
+  assert.match(got, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n[^]*"size":9,/);
 });
