@@ -169,6 +169,10 @@ test("request: timeouts, aborts, resets and refused connections fail as on Node"
 test("request: forever, pools and agents reuse sockets as on Node", () => {
   assert.equal(step("forever: true reuses one socket").same, true);
   assert.equal(step("forever: true (wire)").sameConnection, true);
+  assert.deepEqual(step("timeout on a reused forever socket"), {
+    reused: true,
+    error: { name: "Error", code: "ESOCKETTIMEDOUT", connect: false, message: "ESOCKETTIMEDOUT" },
+  });
   assert.equal(step("pool with maxSockets").distinct, 2);
   assert.deepEqual(step("a keep-alive agent of one's own"), {
     same: true,
