@@ -560,3 +560,22 @@ test("multer: an upload sent after 100 Continue, as on Node", async () => {
   assert.equal(got, want);
   assert.match(got, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n[^]*"size":9,/);
 });
+
+test("multer: an upload the client abandons mid-file fails and leaves no file, as on Node", async () => {
+  const start = `--${boundary}\r\nContent-Disposition: form-data; name="file"; ` +
+    `filename="half.bin"\r\n\r\n${"h".repeat(20_000)}`;
+  const head = `POST /abortable HTTP/1.1\r\nHost: localhost\r\n` +
+    `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000\r\n\r\n`;
+  const [got, want] = await Promise.all([ours!, node!].map(async ({ port }) => {
+    const client = new RawClient(port);
+    client.write(head + start);
+    client.end();
+    await client.closed;
+    return await exchangeText(port, `GET /abandoned HTTP/1.1\r\n${close}\r\n`);
+  }));
+  assert.equal(got, want);
+  assert.match(
+    got,
+    /\{"errors":\[\{"name":"Error","code":null,"message":"Request aborted"\}\],"left":\[\]\}$/,
+  );
+});
