@@ -19,48 +19,27 @@
  *
  * @module
  */
-import { before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ClientRun, runClientBesideNode, sameSteps } from "../_util/client_programs.ts";
+import { compareWithNode } from "../_util/client_programs.ts";
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "request_client.cjs");
 
-let ours: ClientRun;
-let node: ClientRun;
-
-before(async () => {
-  ({ ours, node } = await runClientBesideNode(fixture));
-});
-
-/** The JSON a step printed, on this runtime. */
-function step(name: string): Record<string, unknown> {
-  const seen = ours.steps.get(name);
-  assert.ok(seen, `no step "${name}"`);
-  return seen;
-}
+const client = compareWithNode(fixture);
+const { step, error } = client;
 
 /** The request bytes the capture server answered a step with. */
 function wire(name: string): string {
   return step(name).raw as string;
 }
 
-function error(name: string): Record<string, unknown> {
-  return step(name).error as Record<string, unknown>;
-}
+test("request: the bundle's requests went through this library's sockets, Node's through its own", () =>
+  client.assertOurHandles());
 
-test("request: the bundle's requests went through this library's sockets, Node's through its own", () => {
-  assert.deepEqual(node.steps.get("handles"), { handles: ["TCP"] });
-  const { handles } = step("handles") as { handles: string[] };
-  assert.equal(handles.length, 1);
-  assert.match(handles[0], /^(Deno|Bun)\w*(Connection|Handle)$/);
-});
-
-test("request: every step prints what it prints on Node, in the same order", () => {
-  assert.deepEqual(ours.order, node.order);
-  sameSteps(ours, node, node.order.filter((s) => s !== "handles"));
-});
+test("request: every step prints what it prints on Node, in the same order", () =>
+  client.assertSameSteps());
 
 test("request: request bodies go out as on Node (JSON, forms, multipart, piped streams)", () => {
   assert.match(wire("GET (wire)"), /^GET \/g\?q=1&b=two%20words HTTP\/1\.1\r\nX-Custom: yes\r\n/);
