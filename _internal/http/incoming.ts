@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Readable } from "node:stream";
+import { finished, Readable } from "node:stream";
 import process from "node:process";
 import type { Socket } from "../net/socket.ts";
 import { addHeaderLine, addHeaderLineDistinct } from "./headers.ts";
@@ -273,7 +273,13 @@ function destroyed(msg: IncomingMessage, err: Error | null, cb: Callback): void 
   cb(msg.listenerCount("error") > 0 ? err : null);
 }
 
-/** `_destroy` of an aborted message: its socket goes too, and it waits for that. */
+/**
+ * `_destroy` of an aborted message: its socket goes too, and it waits for
+ * that as Node does, with `stream.finished()`. That settles once the
+ * socket's stream is closed, which `destroy()` marks at once, not on the
+ * socket's 'close' event, which waits for the handle: so the message's
+ * 'close' comes before the request's, as on Node.
+ */
 function destroyWithSocket(
   msg: IncomingMessage,
   socket: Socket,
@@ -281,11 +287,12 @@ function destroyWithSocket(
   cb: Callback,
 ): void {
   socket.destroy(err ?? undefined);
-  const onClose = () => {
-    socket.off("close", onClose);
-    process.nextTick(destroyed, msg, err, cb);
-  };
-  socket.once("close", onClose);
+  const cleanup = finished(socket, (e?: Error | null) => {
+    cleanup();
+    // A socket destroyed without an error "closed prematurely": no error here.
+    const reason = e && (e as { code?: string }).code !== "ERR_STREAM_PREMATURE_CLOSE" ? e : null;
+    process.nextTick(destroyed, msg, reason ?? err, cb);
+  });
 }
 
 /** The flags of a Readable's state that this module sets or reads. */

@@ -234,6 +234,31 @@ test("http.IncomingMessage emits 'aborted' when the body is cut short", async ()
   }
 });
 
+test("http.IncomingMessage.destroy() mid-body emits the response's 'close' before the request's, as Node", async () => {
+  // The response waits for its socket's stream to be closed (at once), not
+  // for the socket's 'close' event (when the handle is): on Node the order is
+  // aborted, the response's close, then the request's.
+  const server = await rawServer((_head, conn) => {
+    conn.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+    return null;
+  });
+  try {
+    const events: string[] = [];
+    const req = http.get({ port: server.port, host: "127.0.0.1", agent: false }, (res) => {
+      res.once("data", () => res.destroy());
+      res.on("aborted", () => events.push("res aborted"));
+      res.on("close", () => events.push("res close"));
+    });
+    req.on("error", (err) => events.push(`req error ${err.message}`));
+    req.on("close", () => events.push("req close"));
+    await once(req, "close");
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(events, ["res aborted", "res close", "req close"]);
+  } finally {
+    await server.close();
+  }
+});
+
 test("http.ClientRequest sends the head at once for Expect: 100-continue and waits for 'continue'", async () => {
   const server = http.createServer((req, res) => {
     req.setEncoding("utf8");
