@@ -369,8 +369,10 @@ export class BunConnection implements ConnectableHandle {
   }
 
   close(done?: () => void): void {
-    if (done !== undefined) setImmediate(done);
+    // As libuv's: a handle closes once, and a second close is a no-op whose
+    // callback never runs (code that closes `_handle` itself relies on it).
     if ((this.#flags & kClosed) !== 0) return;
+    if (done !== undefined) setImmediate(done);
     this.#markClosed();
     const socket = this.#socket;
     this.#socket = null;
@@ -378,8 +380,10 @@ export class BunConnection implements ConnectableHandle {
   }
 
   reset(done?: () => void): void {
-    if (done !== undefined) setImmediate(done);
+    // As libuv's: a handle closes once, and a second close is a no-op whose
+    // callback never runs (code that closes `_handle` itself relies on it).
     if ((this.#flags & kClosed) !== 0) return;
+    if (done !== undefined) setImmediate(done);
     this.#markClosed();
     const socket = this.#socket;
     this.#socket = null;

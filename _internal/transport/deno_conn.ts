@@ -155,6 +155,8 @@ export class DenoConnection implements ConnectionHandle {
   #tcp: Deno.TcpConn | null = null;
   #isTcp: boolean;
   #closed = false;
+  /** close() or reset() ran: a later one is a no-op whose `done` never runs, as libuv's. */
+  #closeCalled = false;
   // Only until open: how close() withdraws a started connect, and the
   // options to apply on open (undefined: never set).
   #cancel: (() => void) | null = null;
@@ -614,6 +616,10 @@ export class DenoConnection implements ConnectionHandle {
   }
 
   #close(done: (() => void) | undefined, flush: boolean): void {
+    // A handle whose connect failed is closed already but still owes the
+    // first close() its `done`; only a second close() gets none.
+    if (this.#closeCalled) return;
+    this.#closeCalled = true;
     if (done !== undefined) {
       if (eofsDelivering > 0) closePhase.push(done);
       else setImmediate(done);

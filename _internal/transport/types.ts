@@ -80,7 +80,11 @@ export interface ConnectionHandle {
    * Closes both directions and frees the socket. Idempotent. `done`, if
    * given, runs on a later turn once the socket is gone (libuv's close
    * callback, from which Node's net.Socket emits 'close'), also when the
-   * handle was closed already. Bytes written before it still go out as far
+   * handle died by itself first (a failed connect); a second `close()` or
+   * `reset()` does nothing and its `done` never runs, as libuv's close of a
+   * closing handle: a socket given another's `_handle`, as
+   * @mswjs/interceptors' passthrough socket is, must not emit a second
+   * 'close'). Bytes written before it still go out as far
    * as the kernel takes them, as Node's do (a handle whose writes settle on
    * a later turn sends its queue on until the kernel stops taking it); their
    * `done` callbacks get ECANCELED or, if already sent, success.

@@ -118,6 +118,28 @@ test("transport connect() reports ECONNREFUSED asynchronously, once, for a close
   }
 });
 
+test("transport close() after a refused connect runs its done once; a second close() does nothing", async () => {
+  // net.Socket emits 'close' from the first close's done, so a failed
+  // connect still owes it one; a later close must not (as libuv's).
+  const probe = listen({ host: "127.0.0.1" });
+  const port = portOf(probe);
+  await closeListener(probe);
+  const handle = transport().createTcp();
+  const calls: string[] = [];
+  await new Promise<void>((resolve) =>
+    handle.connect({ host: "127.0.0.1", port }, () => resolve())
+  );
+  await new Promise<void>((resolve) => {
+    handle.close(() => {
+      calls.push("first");
+      resolve();
+    });
+    handle.close(() => calls.push("second"));
+  });
+  await settle();
+  assert.deepEqual(calls, ["first"]);
+});
+
 test("transport connect() on a pipe reports ENOENT for a missing path", async () => {
   using tmp = tempDir();
   const handle = transport().createPipe();

@@ -393,6 +393,21 @@ test("transport close() is idempotent and silences every callback", async () => 
   assert.equal(events, 0);
 });
 
+test("transport close() runs only the first close's done: a second close() or reset() is a no-op, as libuv's", async () => {
+  await using p = await pair();
+  const calls: string[] = [];
+  await new Promise<void>((resolve) => {
+    p.client.close(() => {
+      calls.push("first");
+      resolve();
+    });
+    p.client.close(() => calls.push("second"));
+    p.client.reset(() => calls.push("reset"));
+  });
+  await settle();
+  assert.deepEqual(calls, ["first"]);
+});
+
 test("transport listenTcp returns EADDRINUSE for a port in use", async () => {
   const listener = listen({ host: "127.0.0.1" });
   try {
