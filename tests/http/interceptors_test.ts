@@ -20,11 +20,11 @@
  *
  * @module
  */
-import { before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ClientRun, runClientBesideNode, sameSteps } from "../_util/client_programs.ts";
+import { compareWithNode } from "../_util/client_programs.ts";
 
 const fixture = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -32,17 +32,11 @@ const fixture = join(
   "interceptors_client.cjs",
 );
 
-let ours: ClientRun;
-let node: ClientRun;
+const client = compareWithNode(fixture);
 
-before(async () => {
-  ({ ours, node } = await runClientBesideNode(fixture));
-});
-
-/** The JSON a step printed, on this runtime. */
+/** The JSON a step printed, on this runtime; it must not have thrown. */
 function step(name: string): Record<string, unknown> {
-  const seen = ours.steps.get(name);
-  assert.ok(seen, `no step "${name}"`);
+  const seen = client.step(name);
   assert.equal(seen.thrown, undefined, `step "${name}" threw`);
   return seen;
 }
@@ -51,17 +45,11 @@ function error(name: string): Record<string, unknown> {
   return step(name).error as Record<string, unknown>;
 }
 
-test("interceptors: passed-through requests went through this library's sockets, Node's through its own", () => {
-  assert.deepEqual(node.steps.get("handles"), { handles: ["TCP"] });
-  const { handles } = step("handles") as { handles: string[] };
-  assert.equal(handles.length, 1);
-  assert.match(handles[0], /^(Deno|Bun)\w*(Connection|Handle)$/);
-});
+test("interceptors: passed-through requests went through this library's sockets, Node's through its own", () =>
+  client.assertOurHandles());
 
-test("interceptors: every step prints what it prints on Node, in the same order", () => {
-  assert.deepEqual(ours.order, node.order);
-  sameSteps(ours, node, node.order.filter((s) => s !== "handles"));
-});
+test("interceptors: every step prints what it prints on Node, in the same order", () =>
+  client.assertSameSteps());
 
 test("interceptors: mocked Responses reach http.request as on Node", () => {
   const hello = step("respondWith a Response");
