@@ -6,6 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -137,4 +138,59 @@ export async function assertServedByUs(port: number): Promise<void> {
   const body = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4));
   assert.deepEqual(body, { socket: true, request: true, response: true, handle: body.handle });
   assert.match(body.handle, /^(Deno|Bun)Connection$/);
+}
+
+/** A program started by `servedBesideNode`, and the port it serves on first. */
+export interface Served {
+  program: Program;
+  port: number;
+}
+
+/** The default view of a started program: its first listening port. */
+function firstPort(program: Program): Served {
+  return { program, port: listeningPorts(program)[0] };
+}
+
+/**
+ * `startBesideNode` for a test file: both programs start before its tests
+ * and stop after them. Each is seen through `view` (by default: the
+ * program and the first port it listens on); reading `ours` or `node`
+ * before they started fails the test.
+ */
+export function servedBesideNode(
+  app: string,
+  env: Record<string, string>,
+  ready: RegExp,
+): { readonly ours: Served; readonly node: Served };
+export function servedBesideNode<R>(
+  app: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  view: (program: Program) => R,
+): { readonly ours: R; readonly node: R };
+export function servedBesideNode(
+  app: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  view: (program: Program) => unknown = firstPort,
+): { readonly ours: unknown; readonly node: unknown } {
+  let programs: BesideNode | undefined;
+  let seen: { ours: unknown; node: unknown } | undefined;
+  before(async () => {
+    programs = await startBesideNode(app, env, ready);
+    seen = { ours: view(programs.ours), node: view(programs.node) };
+  });
+  after(() => programs?.stop());
+  const started = () => {
+    assert.ok(seen, `${basename(app)} did not start`);
+    return seen;
+  };
+  return {
+    get ours() {
+      return started().ours;
+    },
+    get node() {
+      return started().node;
+    },
+  };
 }

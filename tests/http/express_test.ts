@@ -9,54 +9,33 @@
  *
  * @module
  */
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { utimesSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exchangeText, sameBytesAsNode } from "../_util/wire.ts";
-import {
-  assertServedByUs,
-  type BesideNode,
-  listeningPorts,
-  type Program,
-  startBesideNode,
-} from "../_util/bundle.ts";
+import { assertServedByUs, servedBesideNode } from "../_util/bundle.ts";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const app = join(fixtures, "express_app.cjs");
 
-interface Running {
-  program: Program;
-  port: number;
-}
-
-function running(program: Program): Running {
-  return { program, port: listeningPorts(program)[0] };
-}
-
-let programs: BesideNode | undefined;
-let ours: Running | undefined;
-let node: Running | undefined;
-
-before(async () => {
+before(() => {
   // send's ETag holds the file's mtime in ms, which runtimes round differently
   // below the ms: a whole second makes it the same everywhere.
   utimesSync(join(fixtures, "express_file.txt"), 1_700_000_000, 1_700_000_000);
-  programs = await startBesideNode(app, { FIXTURE_DIR: fixtures }, /listening \d+/);
-  [ours, node] = [running(programs.ours), running(programs.node)];
 });
 
-after(() => programs?.stop());
+const served = servedBesideNode(app, { FIXTURE_DIR: fixtures }, /listening \d+/);
 
 /** Sends `wire` to both servers; ours must answer exactly as Node does. */
 function sameAsNode(wire: string): Promise<string> {
-  return sameBytesAsNode(ours!.port, node!.port, wire);
+  return sameBytesAsNode(served.ours.port, served.node.port, wire);
 }
 
 const close = "Host: localhost\r\nConnection: close\r\n";
 
-test("the bundle serves through this library's sockets", () => assertServedByUs(ours!.port));
+test("the bundle serves through this library's sockets", () => assertServedByUs(served.ours.port));
 
 test("Express: routes, params, query, redirects and errors answer as on Node", async () => {
   assert.match(await sameAsNode(`GET /hello HTTP/1.1\r\n${close}\r\n`), /\r\n\r\nhello world$/);
@@ -81,8 +60,8 @@ test("Express: JSON and text bodies, sized and chunked, parse as on Node", async
   const bad = `POST /echo HTTP/1.1\r\n${close}Content-Type: application/json\r\n` +
     "Content-Length: 5\r\n\r\n{bad}";
   const [got, want] = await Promise.all([
-    exchangeText(ours!.port, bad),
-    exchangeText(node!.port, bad),
+    exchangeText(served.ours.port, bad),
+    exchangeText(served.node.port, bad),
   ]);
   assert.equal(got.slice(0, got.indexOf("\r\n")), want.slice(0, want.indexOf("\r\n")));
 });

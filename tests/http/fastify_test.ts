@@ -10,17 +10,16 @@
  *
  * @module
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sameBytesAsNode } from "../_util/wire.ts";
 import {
   assertServedByUs,
-  type BesideNode,
   listeningPorts,
   type Program,
-  startBesideNode,
+  servedBesideNode,
 } from "../_util/bundle.ts";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -39,16 +38,7 @@ function running(program: Program): Running {
   return { program, port, timeoutsPort };
 }
 
-let programs: BesideNode | undefined;
-let ours: Running | undefined;
-let node: Running | undefined;
-
-before(async () => {
-  programs = await startBesideNode(app, { FIXTURE_DIR: fixtures }, /listening \d+ \d+/);
-  [ours, node] = [running(programs.ours), running(programs.node)];
-});
-
-after(() => programs?.stop());
+const served = servedBesideNode(app, { FIXTURE_DIR: fixtures }, /listening \d+ \d+/, running);
 
 /** Sends `wire` to both servers' `which` instance; ours must answer exactly as Node does. */
 function sameAsNode(
@@ -56,7 +46,7 @@ function sameAsNode(
   which: "port" | "timeoutsPort" = "port",
   until?: (text: string) => boolean,
 ): Promise<string> {
-  return sameBytesAsNode(ours![which], node![which], wire, until);
+  return sameBytesAsNode(served.ours[which], served.node[which], wire, until);
 }
 
 const close = "Host: localhost\r\nConnection: close\r\n";
@@ -67,7 +57,7 @@ function utf8(text: string): string {
 }
 
 test("the Fastify bundle serves through this library's sockets", () =>
-  assertServedByUs(ours!.port));
+  assertServedByUs(served.ours.port));
 
 test("Fastify: routes, schemas, hooks, redirects and errors answer as on Node", async () => {
   assert.match(

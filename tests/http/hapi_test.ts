@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import * as runtimeNet from "node:net";
@@ -21,10 +21,9 @@ import { gunzipSync } from "node:zlib";
 import { exchangeText, maskDate, RawClient, sameBytesAsNode } from "../_util/wire.ts";
 import {
   assertServedByUs,
-  type BesideNode,
   listeningPorts,
   type Program,
-  startBesideNode,
+  servedBesideNode,
 } from "../_util/bundle.ts";
 
 const app = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "hapi_app.cjs");
@@ -41,20 +40,11 @@ function running(program: Program): Running {
   return { program, port, drain: { a, b } };
 }
 
-let programs: BesideNode | undefined;
-let ours: Running | undefined;
-let node: Running | undefined;
-
-before(async () => {
-  programs = await startBesideNode(app, {}, /listening \d+ \d+ \d+/);
-  [ours, node] = [running(programs.ours), running(programs.node)];
-});
-
-after(() => programs?.stop());
+const served = servedBesideNode(app, {}, /listening \d+ \d+ \d+/, running);
 
 /** Sends `wire` to both apps; ours must answer exactly as Node does. */
 function sameAsNode(wire: string): Promise<string> {
-  return sameBytesAsNode(ours!.port, node!.port, wire);
+  return sameBytesAsNode(served.ours.port, served.node.port, wire);
 }
 
 const close = "Host: localhost\r\nConnection: close\r\n";
@@ -64,7 +54,8 @@ function utf8(text: string): string {
   return String.fromCharCode(...new TextEncoder().encode(text));
 }
 
-test("the hapi bundle serves through this library's sockets", () => assertServedByUs(ours!.port));
+test("the hapi bundle serves through this library's sockets", () =>
+  assertServedByUs(served.ours.port));
 
 test("hapi: routes, params, h.response().code().header(), redirects, 404 and 500 as on Node", async () => {
   assert.match(
@@ -215,8 +206,8 @@ test("hapi: Expect 100-continue, ranges, ETag revalidation and gzip, as on Node"
   // body is compared once inflated; the head and the framing must be Node's.
   const wire = `GET /compressed HTTP/1.1\r\n${close}Accept-Encoding: gzip\r\n\r\n`;
   const [got, want] = await Promise.all([
-    exchangeText(ours!.port, wire),
-    exchangeText(node!.port, wire),
+    exchangeText(served.ours.port, wire),
+    exchangeText(served.node.port, wire),
   ]);
   const [gotHead, gotBody] = splitChunked(got);
   const [wantHead, wantBody] = splitChunked(want);
@@ -326,7 +317,7 @@ test("hapi: a client that leaves mid-upload or mid-download is reported as on No
       client.destroy();
     }
   };
-  const [got, want] = await Promise.all([ours!, node!].map(upload));
+  const [got, want] = await Promise.all([served.ours, served.node].map(upload));
   assert.deepEqual(got, want);
   assert.deepEqual(want, [
     "",
@@ -334,7 +325,7 @@ test("hapi: a client that leaves mid-upload or mid-download is reported as on No
     "response /abort/upload 499 false true",
     "disconnect upload",
   ]);
-  const [gotDown, wantDown] = await Promise.all([ours!, node!].map(download));
+  const [gotDown, wantDown] = await Promise.all([served.ours, served.node].map(download));
   assert.deepEqual(gotDown, wantDown);
   assert.deepEqual(wantDown.slice(1), [
     "disconnect download",
@@ -418,7 +409,9 @@ async function untilClosed(port: number, wire: string): Promise<string> {
 
 test("hapi: server.stop({ timeout }) ends idle connections and drains the request in flight, as on Node", async () => {
   const [got, want] = await Promise.all(
-    [ours!, node!].map((app) => stopWhileInFlight(app, "a", "timeout=5000&release=yes")),
+    [served.ours, served.node].map((app) =>
+      stopWhileInFlight(app, "a", "timeout=5000&release=yes")
+    ),
   );
   assert.deepEqual(got, want);
   assert.match(got.idle, /^HTTP\/1\.1 404 [^]*\}$/);
@@ -429,7 +422,7 @@ test("hapi: server.stop({ timeout }) ends idle connections and drains the reques
 
 test("hapi: server.stop({ timeout }) destroys a request still in flight when the timeout ends, as on Node", async () => {
   const [got, want] = await Promise.all(
-    [ours!, node!].map((app) => stopWhileInFlight(app, "b", "timeout=100")),
+    [served.ours, served.node].map((app) => stopWhileInFlight(app, "b", "timeout=100")),
   );
   assert.deepEqual(got, want);
   assert.equal(got.inFlight, "");

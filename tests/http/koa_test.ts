@@ -10,50 +10,27 @@
  *
  * @module
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sameBytesAsNode } from "../_util/wire.ts";
-import {
-  assertServedByUs,
-  type BesideNode,
-  listeningPorts,
-  type Program,
-  startBesideNode,
-} from "../_util/bundle.ts";
+import { assertServedByUs, servedBesideNode } from "../_util/bundle.ts";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 const app = join(fixtures, "koa_app.cjs");
 
-interface Running {
-  program: Program;
-  port: number;
-}
-
-function running(program: Program): Running {
-  return { program, port: listeningPorts(program)[0] };
-}
-
-let programs: BesideNode | undefined;
-let ours: Running | undefined;
-let node: Running | undefined;
-
-before(async () => {
-  programs = await startBesideNode(app, { FIXTURE_DIR: fixtures }, /listening \d+/);
-  [ours, node] = [running(programs.ours), running(programs.node)];
-});
-
-after(() => programs?.stop());
+const served = servedBesideNode(app, { FIXTURE_DIR: fixtures }, /listening \d+/);
 
 /** Sends `wire` to both servers; ours must answer exactly as Node does. */
 function sameAsNode(wire: string): Promise<string> {
-  return sameBytesAsNode(ours!.port, node!.port, wire);
+  return sameBytesAsNode(served.ours.port, served.node.port, wire);
 }
 
 const close = "Host: localhost\r\nConnection: close\r\n";
 
-test("the Koa bundle serves through this library's sockets", () => assertServedByUs(ours!.port));
+test("the Koa bundle serves through this library's sockets", () =>
+  assertServedByUs(served.ours.port));
 
 test("Koa: routes, params, middleware, redirects and errors answer as on Node", async () => {
   assert.match(

@@ -16,46 +16,22 @@
  *
  * @module
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { exchangeText, RawClient, sameBytesAsNode } from "../_util/wire.ts";
-import {
-  assertServedByUs,
-  type BesideNode,
-  listeningPorts,
-  type Program,
-  startBesideNode,
-} from "../_util/bundle.ts";
+import { assertServedByUs, servedBesideNode } from "../_util/bundle.ts";
 
 const app = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "uploads_static_app.cjs");
 
-interface Running {
-  program: Program;
-  port: number;
-}
-
-function running(program: Program): Running {
-  return { program, port: listeningPorts(program)[0] };
-}
-
-let programs: BesideNode | undefined;
-let ours: Running | undefined;
-let node: Running | undefined;
-
-before(async () => {
-  programs = await startBesideNode(app, {}, /listening \d+/);
-  [ours, node] = [running(programs.ours), running(programs.node)];
-});
-
-after(() => programs?.stop());
+const served = servedBesideNode(app, {}, /listening \d+/);
 
 /** Sends `wire` to both servers; ours must answer exactly as Node does. */
 function sameAsNode(wire: string): Promise<string> {
-  return sameBytesAsNode(ours!.port, node!.port, wire);
+  return sameBytesAsNode(served.ours.port, served.node.port, wire);
 }
 
 const close = "Host: localhost\r\nConnection: close\r\n";
@@ -105,7 +81,7 @@ const utf8 = (text: string) => Buffer.from(text, "utf8").toString("latin1");
 const binary = Buffer.from(Array.from({ length: 256 }, (_, i) => i)).toString("latin1");
 
 test("the uploads and static bundle serves through this library's sockets", () =>
-  assertServedByUs(ours!.port));
+  assertServedByUs(served.ours.port));
 
 test("multer: single, array, fields, none and any uploads, memory and disk, as on Node", async () => {
   assert.match(
@@ -260,7 +236,7 @@ test("multer: a limit hit early in a large body, RFC 5987 filenames, keep-alive 
   // Two uploads on one connection, the second sent once the first is answered.
   const body = multipart([{ name: "file", value: "again", filename: "a.txt" }]);
   const keepAlive = post("/single", body).replace("Connection: close", "Connection: keep-alive");
-  const [got, want] = await Promise.all([ours!, node!].map(async ({ port }) => {
+  const [got, want] = await Promise.all([served.ours, served.node].map(async ({ port }) => {
     const client = new RawClient(port);
     try {
       client.write(keepAlive);
@@ -451,8 +427,8 @@ test("compression: gzip, deflate and br negotiated for static files, as on Node"
   ) {
     const wire = `GET /static/big.txt HTTP/1.1\r\n${close}Accept-Encoding: ${accept}\r\n\r\n`;
     const [got, want] = await Promise.all([
-      exchangeText(ours!.port, wire),
-      exchangeText(node!.port, wire),
+      exchangeText(served.ours.port, wire),
+      exchangeText(served.node.port, wire),
     ]);
     const [gotHead, gotBody] = splitChunked(got);
     const [wantHead, wantBody] = splitChunked(want);
@@ -501,8 +477,8 @@ test("compression: flushed pieces and JSON bodies, as on Node", async () => {
   for (const path of ["/flushed", "/json-large"]) {
     const wire = `GET ${path} HTTP/1.1\r\n${close}Accept-Encoding: gzip\r\n\r\n`;
     const [got, want] = await Promise.all([
-      exchangeText(ours!.port, wire),
-      exchangeText(node!.port, wire),
+      exchangeText(served.ours.port, wire),
+      exchangeText(served.node.port, wire),
     ]);
     const [gotHead, gotBody] = splitChunked(got);
     const [wantHead, wantBody] = splitChunked(want);
@@ -528,7 +504,7 @@ test("serve-static: a 3 MiB file whole, ranged, and cut off by the client, as on
     /Content-Range: bytes 1048576-1048580\/3145728\r\n/,
   );
   // A client that goes away mid-file; the server serves the next one.
-  for (const { port } of [ours!, node!]) {
+  for (const { port } of [served.ours, served.node]) {
     const client = new RawClient(port);
     try {
       client.write(`GET /static/large.bin HTTP/1.1\r\n${close}\r\n`);
@@ -545,7 +521,7 @@ test("multer: an upload sent after 100 Continue, as on Node", async () => {
   const head = `POST /single HTTP/1.1\r\n${close}Expect: 100-continue\r\n` +
     `Content-Type: multipart/form-data; boundary=${boundary}\r\n` +
     `Content-Length: ${body.length}\r\n\r\n`;
-  const [got, want] = await Promise.all([ours!, node!].map(async ({ port }) => {
+  const [got, want] = await Promise.all([served.ours, served.node].map(async ({ port }) => {
     const client = new RawClient(port);
     try {
       client.write(head);
@@ -566,7 +542,7 @@ test("multer: an upload the client abandons mid-file fails and leaves no file, a
     `filename="half.bin"\r\n\r\n${"h".repeat(20_000)}`;
   const head = `POST /abortable HTTP/1.1\r\nHost: localhost\r\n` +
     `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000\r\n\r\n`;
-  const [got, want] = await Promise.all([ours!, node!].map(async ({ port }) => {
+  const [got, want] = await Promise.all([served.ours, served.node].map(async ({ port }) => {
     const client = new RawClient(port);
     client.write(head + start);
     client.end();
