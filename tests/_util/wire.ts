@@ -115,3 +115,22 @@ export async function sameBytesAsNode(
   assert.equal(got, want);
   return got;
 }
+
+/** A chunked response's head and its body's bytes, the chunks joined. */
+export function splitChunked(text: string): [string, Buffer] {
+  const end = text.indexOf("\r\n\r\n") + 4;
+  const chunks: Buffer[] = [];
+  let at = end;
+  for (;;) {
+    const line = text.indexOf("\r\n", at);
+    const size = parseInt(text.slice(at, line), 16);
+    assert.ok(Number.isInteger(size), `bad chunk size at ${at}: ${text.slice(at, at + 10)}`);
+    if (size === 0) {
+      assert.equal(text.slice(line), "\r\n\r\n");
+      return [text.slice(0, end), Buffer.concat(chunks)];
+    }
+    chunks.push(Buffer.from(text.slice(line + 2, line + 2 + size), "latin1"));
+    assert.equal(text.slice(line + 2 + size, line + 4 + size), "\r\n");
+    at = line + 4 + size;
+  }
+}

@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Buffer } from "node:buffer";
 import { gunzipSync } from "node:zlib";
-import { exchangeText, maskDate, RawClient, sameBytesAsNode } from "../_util/wire.ts";
+import { exchangeText, maskDate, RawClient, sameBytesAsNode, splitChunked } from "../_util/wire.ts";
 import {
   assertServedByUs,
   listeningPorts,
@@ -216,25 +216,6 @@ test("hapi: Expect 100-continue, ranges, ETag revalidation and gzip, as on Node"
   assert.equal(gunzipSync(gotBody).toString(), gunzipSync(wantBody).toString());
   assert.equal(gunzipSync(gotBody).toString(), "compress me ".repeat(200));
 });
-
-/** A chunked response's head and its body's bytes, the chunks joined. */
-function splitChunked(text: string): [string, Buffer] {
-  const end = text.indexOf("\r\n\r\n") + 4;
-  const chunks: Buffer[] = [];
-  let at = end;
-  for (;;) {
-    const line = text.indexOf("\r\n", at);
-    const size = parseInt(text.slice(at, line), 16);
-    assert.ok(Number.isInteger(size), `bad chunk size at ${at}: ${text.slice(at, at + 10)}`);
-    if (size === 0) {
-      assert.equal(text.slice(line), "\r\n\r\n");
-      return [text.slice(0, end), Buffer.concat(chunks)];
-    }
-    chunks.push(Buffer.from(text.slice(line + 2, line + 2 + size), "latin1"));
-    assert.equal(text.slice(line + 2 + size, line + 4 + size), "\r\n");
-    at = line + 4 + size;
-  }
-}
 
 test("hapi: state cookies are set, read, refused when malformed and cleared, as on Node", async () => {
   const set = await sameAsNode(`GET /cookie/set HTTP/1.1\r\n${close}\r\n`);

@@ -22,7 +22,7 @@ import { Buffer } from "node:buffer";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { exchangeText, RawClient, sameBytesAsNode } from "../_util/wire.ts";
+import { exchangeText, RawClient, sameBytesAsNode, splitChunked } from "../_util/wire.ts";
 import { assertServedByUs, servedBesideNode } from "../_util/bundle.ts";
 
 const app = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "uploads_static_app.cjs");
@@ -385,25 +385,6 @@ test("serve-static: directories, dotfiles, traversal, other methods, keep-alive,
     "HTTP/1.1 301",
   ]);
 });
-
-/** A chunked response's head and its body's bytes, the chunks joined. */
-function splitChunked(text: string): [string, Buffer] {
-  const end = text.indexOf("\r\n\r\n") + 4;
-  const chunks: Buffer[] = [];
-  let at = end;
-  for (;;) {
-    const line = text.indexOf("\r\n", at);
-    const size = parseInt(text.slice(at, line), 16);
-    assert.ok(Number.isInteger(size), `bad chunk size at ${at}: ${text.slice(at, at + 10)}`);
-    if (size === 0) {
-      assert.equal(text.slice(line), "\r\n\r\n");
-      return [text.slice(0, end), Buffer.concat(chunks)];
-    }
-    chunks.push(Buffer.from(text.slice(line + 2, line + 2 + size), "latin1"));
-    assert.equal(text.slice(line + 2 + size, line + 4 + size), "\r\n");
-    at = line + 4 + size;
-  }
-}
 
 const big = Array.from({ length: 2000 }, (_, i) => `line ${i} of a big file\n`).join("");
 const inflaters: Record<string, (bytes: Buffer) => Buffer> = {
