@@ -16,7 +16,6 @@ import { once } from "node:events";
 import * as runtimeNet from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Buffer } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { exchangeText, maskDate, RawClient, sameBytesAsNode, splitChunked } from "../_util/wire.ts";
 import {
