@@ -76,32 +76,39 @@ function parse(out: string): ClientRun {
 
 /**
  * Bundles `fixture`, then runs it on the current runtime and unbundled on
- * Node at once, each against its own set of servers (on Node), and returns what
- * each printed. Both must exit by themselves, with status 0, within `ms`.
+ * Node at once, each against its own set of servers (on Node) unless
+ * `servers` is false (a fixture that brings its own: both ends are then
+ * ours in the bundle), and returns what each printed. Both must exit by
+ * themselves, with status 0, within `ms`.
  */
 export async function runClientBesideNode(
   fixture: string,
   ms = 30_000,
+  servers = true,
 ): Promise<{ ours: ClientRun; node: ClientRun }> {
   const dir = mkdtempSync(join(tmpdir(), "node-http-client-"));
-  let servers: Program | undefined;
+  let running: Program | undefined;
   try {
     const bundled = join(dir, basename(fixture));
     bundle(fixture, bundled);
-    servers = await start("node", [serversApp], {}, /listening \d+\n/);
-    const [refused] = listeningPorts(servers);
-    const sets = [...servers.stdout().matchAll(/^set (\d+) (\d+) (.+)$/gm)];
-    const [forOurs, forNode] = sets.map(([, http, capture, socket]) => ({
-      PORTS: `${http} ${capture} ${refused}`,
-      SOCKET: socket,
-    }));
+    let forOurs: Record<string, string> = {};
+    let forNode: Record<string, string> = {};
+    if (servers) {
+      running = await start("node", [serversApp], {}, /listening \d+\n/);
+      const [refused] = listeningPorts(running);
+      const sets = [...running.stdout().matchAll(/^set (\d+) (\d+) (.+)$/gm)];
+      [forOurs, forNode] = sets.map(([, http, capture, socket]) => ({
+        PORTS: `${http} ${capture} ${refused}`,
+        SOCKET: socket,
+      }));
+    }
     const [ours, node] = await Promise.all([
       runToExit(...onThisRuntime(bundled), forOurs, ms),
       runToExit("node", [fixture], forNode, ms),
     ]);
     return { ours: parse(ours), node: parse(node) };
   } finally {
-    await stop(servers);
+    await stop(running);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -134,11 +141,14 @@ export interface ClientComparison {
 /** A transport handle class of this library, as a fixture's "handles" step names it. */
 export const kOurHandle = /^(Deno|Bun)\w*(Connection|Handle)$/;
 
-/** Runs `fixture` here and on Node before the file's tests (runClientBesideNode). */
-export function compareWithNode(fixture: string): ClientComparison {
+/**
+ * Runs `fixture` here and on Node before the file's tests
+ * (runClientBesideNode; without the reference servers if `servers` is false).
+ */
+export function compareWithNode(fixture: string, servers = true): ClientComparison {
   let made: { ours: ClientRun; node: ClientRun } | undefined;
   before(async () => {
-    made = await runClientBesideNode(fixture);
+    made = await runClientBesideNode(fixture, 30_000, servers);
   });
   const runs = () => {
     assert.ok(made, "the fixture's runs were not made");
