@@ -295,11 +295,13 @@ class ServerMethods extends EventEmitter {
       });
     let result: ReturnType<typeof open>;
     if (address === null) {
-      // Like Node: the unspecified IPv6 address when the host has IPv6, else IPv4.
+      // Like Node: the unspecified IPv6 address when the host has IPv6, else
+      // IPv4. A taken port is no reason to fall back: libuv defers
+      // EADDRINUSE from bind() to listen(), so Node reports it on "::".
       result = open("::");
       address = "::";
       addressType = 6;
-      if (isTransportError(result)) {
+      if (isTransportError(result) && result.code !== "EADDRINUSE") {
         result = open("0.0.0.0");
         address = "0.0.0.0";
         addressType = 4;

@@ -75,6 +75,30 @@ test("net.Server.listen() on a taken port emits EADDRINUSE on the next tick", as
   }
 });
 
+// Node binds "::" first and falls back to "0.0.0.0" only when that bind
+// fails; libuv defers EADDRINUSE from bind() to listen(), so a taken port
+// fails on "::" (the error names it) rather than being retried on IPv4.
+test("net.Server.listen() without a host on a taken port fails on the IPv6 unspecified address", async () => {
+  const first = net.createServer();
+  const second = net.createServer();
+  const v6 = net.createServer();
+  try {
+    const port = await listen(first, 0, "127.0.0.1");
+    const hasV6 = await new Promise<boolean>((resolve) => {
+      v6.once("error", () => resolve(false));
+      v6.listen(0, "::", () => resolve(true));
+    });
+    const any = hasV6 ? "::" : "0.0.0.0";
+    second.listen(port);
+    const [err] = await once(second, "error");
+    assert.deepEqual([err.code, err.address, err.port], ["EADDRINUSE", any, port]);
+    assert.equal(err.message, `listen EADDRINUSE: address already in use ${any}:${port}`);
+  } finally {
+    if (v6.listening) await closeServer(v6);
+    await closeServer(first);
+  }
+});
+
 test("net.Server.listen() twice throws ERR_SERVER_ALREADY_LISTEN", async () => {
   const server = net.createServer();
   try {
