@@ -9,8 +9,9 @@
  * keep-alive socket closed at once, a request in flight answered, with
  * `Connection: close` where the package sets it, then its socket closed;
  * or destroyed once the grace period is over), `closeIdleConnections()`,
- * EADDRINUSE arriving as an 'error' event, and get-port and portfinder
- * skipping a taken port. Both programs must exit by themselves.
+ * EADDRINUSE arriving as an 'error' event (on "::" when no host is given),
+ * close()/stop()/terminate() twice, and get-port and portfinder skipping a
+ * taken port. Both programs must exit by themselves.
  *
  * @module
  */
@@ -74,6 +75,22 @@ test("ports: EADDRINUSE as an 'error' event, and get-port and portfinder skip a 
   const taken = step("listen on a taken port: EADDRINUSE as an 'error' event");
   assert.match((taken.events as string[])[0], /^error EADDRINUSE listen 127\.0\.0\.1 P\d+$/);
   assert.equal(taken.closed, "ERR_SERVER_NOT_RUNNING");
+  // Without a host the probe binds "::" and fails there (this machine has
+  // IPv6), not on a retried "0.0.0.0".
+  const hosts = step("listen on a taken port: any host, 0.0.0.0, localhost, options object");
+  assert.match((hosts.outcomes as string[])[0], /^EADDRINUSE listen (::|0\.0\.0\.0) P\d+$/);
+  assert.deepEqual(step("close twice, and stop()/terminate() twice").order, [
+    "stop1 undefined true",
+    "stop2 ERR_SERVER_NOT_RUNNING true",
+    "terminated false",
+    "close again ERR_SERVER_NOT_RUNNING",
+  ]);
+  assert.deepEqual(step("portfinder: several ports at once"), {
+    count: 3,
+    distinct: 3,
+    after: true,
+    ascending: true,
+  });
   assert.deepEqual(step("get-port: a free port, and another when the wanted one is taken"), {
     free: true,
     notBusy: true,
