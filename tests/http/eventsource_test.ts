@@ -10,7 +10,8 @@
  * (open, messages with their ids, a named multi-line event, `retry:`, an
  * error and a reconnection after the server ends the stream and after it
  * drops the connection), the Last-Event-ID each reconnection carries,
- * the response closed once the client's close() aborts it, and 204 and
+ * the response closed once the client's close() aborts it (the server's
+ * events in order, and a write after that failing), and 204 and
  * wrong-content-type failures. The program must exit by itself.
  *
  * @module
@@ -63,6 +64,17 @@ test("eventsource: reconnects with Last-Event-ID after an ended stream and a dro
   assert.deepEqual(served.map((s) => s.lastEventId), [null, "2", "3"]);
   // The last response was never ended by the server: the client's close() closed it.
   assert.deepEqual(served[2].end, ["headersSent true", "close false"]);
+});
+
+test("eventsource: the server sees the client's close() as Node's does, and a later write fails", () => {
+  assert.deepEqual(step("the server's side of a client's close()").order, [
+    "first write done",
+    "res close false true",
+    "write returned false",
+    "socket close",
+    "write callback ERR_STREAM_DESTROYED",
+    "req close true",
+  ]);
 });
 
 test("eventsource: 204 and a wrong content type fail the connection for good", () => {
