@@ -4,7 +4,8 @@
  * scripts/bundle.mjs and runs on the current runtime, Node runs the same
  * file with its own http. The client is given a fetch made of
  * http.request, so in the bundle both ends are this library's; one step
- * uses the runtime's own fetch against our server. Every step must come
+ * uses the runtime's own fetch against our server (on streams that end:
+ * Bun's fetch may lose the last chunk of a dropped one). Every step must come
  * out as on Node: the stream's bytes (headers sent by res.flushHeaders()
  * before any event, chunked events), the events the client sees in order
  * (open, messages with their ids, a named multi-line event, `retry:`, an
@@ -12,7 +13,9 @@
  * drops the connection), the Last-Event-ID each reconnection carries,
  * the response closed once the client's close() aborts it (the server's
  * events in order, and a write after that failing), and 204 and
- * wrong-content-type failures. The program must exit by itself.
+ * wrong-content-type failures, and the server's requestTimeout,
+ * keepAliveTimeout and setTimeout() against a stream that waits between
+ * events. The program must exit by itself.
  *
  * @module
  */
@@ -75,6 +78,23 @@ test("eventsource: the server sees the client's close() as Node's does, and a la
     "write callback ERR_STREAM_DESTROYED",
     "req close true",
   ]);
+});
+
+test("eventsource: the server's timeouts treat a long-lived response as Node's do", () => {
+  const whole = [["open", 1], ["message", "before", "1"], ["message", "after", "2"]];
+  for (const name of ["requestTimeout", "keepAliveTimeout"]) {
+    const seen = step(`${name} does not end a long-lived response`);
+    assert.deepEqual([seen.events, seen.order], [whole, ["res close true"]], name);
+  }
+  const heard = step("server.setTimeout() with a listener: 'timeout', the stream goes on");
+  assert.deepEqual([heard.events, heard.order], [whole, ["timeout false", "res close true"]]);
+  const unheard = step("server.setTimeout() without a listener destroys the idle stream");
+  assert.deepEqual(unheard.events, [
+    ["open", 1],
+    ["message", "before", "1"],
+    ["error", null, "aborted", 0],
+  ]);
+  assert.deepEqual(unheard.order, ["res close false"]);
 });
 
 test("eventsource: 204 and a wrong content type fail the connection for good", () => {
