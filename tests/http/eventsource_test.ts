@@ -1,6 +1,6 @@
 /**
  * eventsource 4.x (the npm client) against a server-sent-events server
- * written with plain `http`: fixtures/eventsource_sse.mjs is bundled by
+ * written with plain `http`: fixtures/eventsource_sse.cjs is bundled by
  * scripts/bundle.mjs and runs on the current runtime, Node runs the same
  * file with its own http. The client is given a fetch made of
  * http.request, so in the bundle both ends are this library's; one step
@@ -25,7 +25,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compareWithNode, kOurHandle } from "../_util/client_programs.ts";
 
-const fixture = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "eventsource_sse.mjs");
+const fixture = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "eventsource_sse.cjs");
 
 const program = compareWithNode(fixture, false);
 const { step } = program;

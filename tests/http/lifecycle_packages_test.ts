@@ -1,6 +1,6 @@
 /**
  * Graceful-shutdown and port-finding packages, unchanged, over this library:
- * fixtures/lifecycle_packages.mjs is bundled by scripts/bundle.mjs, so that
+ * fixtures/lifecycle_packages.cjs is bundled by scripts/bundle.mjs, so that
  * stoppable, http-terminator, get-port and portfinder get this library's
  * `http` and `net`, and runs on the current runtime; Node runs the same file
  * with its own modules. The fixture's servers and raw clients are in the
@@ -24,7 +24,7 @@ import { compareWithNode } from "../_util/client_programs.ts";
 const fixture = join(
   dirname(fileURLToPath(import.meta.url)),
   "fixtures",
-  "lifecycle_packages.mjs",
+  "lifecycle_packages.cjs",
 );
 
 const program = compareWithNode(fixture, false);
